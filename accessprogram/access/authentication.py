@@ -1,0 +1,29 @@
+from rest_framework import authentication, exceptions
+
+from .selectors import AccessDenied, check_token_access, token_for_secret
+from .services import touch_last_used
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer eap_...`. Sets request.auth to the ApiToken."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1").split()
+        if not header or header[0].lower() != self.keyword.lower():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+        token = token_for_secret(secret=header[1])
+        if token is None:
+            raise exceptions.AuthenticationFailed("Incorrect API key provided.")
+        try:
+            check_token_access(token=token)
+        except AccessDenied as denied:
+            raise exceptions.AuthenticationFailed(str(denied)) from denied
+        touch_last_used(token=token)
+        return token.membership.user, token
+
+    def authenticate_header(self, request):
+        return self.keyword

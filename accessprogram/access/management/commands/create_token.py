@@ -1,0 +1,33 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from accessprogram.access.services import TokenError, issue_token
+from accessprogram.programs.selectors import tester_memberships
+
+
+class Command(BaseCommand):
+    help = "Print a new API token for an existing tester (shown once, stored hashed)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--email", required=True)
+        parser.add_argument("--name", default="CLI token")
+        parser.add_argument("--program", help="Program slug, when the tester is in several.")
+
+    def handle(self, *args, email, name, program, **options):
+        user = get_user_model().objects.filter(email__iexact=email).first()
+        if user is None:
+            raise CommandError(f"No user with email {email}.")
+        memberships = tester_memberships(user=user)
+        if program:
+            memberships = memberships.filter(program__slug=program)
+        memberships = list(memberships)
+        if not memberships:
+            raise CommandError(f"{email} is not an active tester in an active program.")
+        if len(memberships) > 1:
+            slugs = ", ".join(m.program.slug for m in memberships)
+            raise CommandError(f"{email} tests several programs; pass --program ({slugs}).")
+        try:
+            issued = issue_token(membership=memberships[0], name=name)
+        except TokenError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(issued.secret)

@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accessprogram.access.models import ApiToken
+from accessprogram.access.services import issue_token, revoke_token
+from accessprogram.programs.models import Membership, Program
+
+DEMO_TOKEN_NAME = "Demo token"  # noqa: S105 - a label, not a secret
+DEMO_ACCOUNTS = [
+    # (username, email, role, first name, password)
+    ("artist", "artist@example.com", Membership.Role.TESTER, "Ada", "artist-demo-pass"),
+    ("artist2", "artist2@example.com", Membership.Role.TESTER, "Bea", "artist-demo-pass"),
+    ("reviewer", "reviewer@example.com", Membership.Role.REVIEWER, "Rui", "reviewer-demo-pass"),
+    ("admin", "admin@example.com", Membership.Role.ADMIN, "Alex", "admin-demo-pass"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) a demo program with demo accounts and print how to sign in."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default="http://127.0.0.1:8000/")
+
+    @transaction.atomic
+    def handle(self, *args, url, **options):
+        program, _ = Program.objects.get_or_create(
+            slug="demo",
+            defaults={"name": "Aurora Video Beta", "daily_generation_quota": 50},
+        )
+        users = {}
+        for username, email, role, first_name, password in DEMO_ACCOUNTS:
+            user, created = get_user_model().objects.get_or_create(
+                username=username, defaults={"email": email, "first_name": first_name}
+            )
+            if created:
+                user.set_password(password)
+            user.is_staff = user.is_superuser = role == Membership.Role.ADMIN
+            user.save()
+            Membership.objects.get_or_create(user=user, program=program, defaults={"role": role})
+            users[username] = user
+        # One live demo token at a time: a re-run replaces it, since the old secret was not kept.
+        artist = Membership.objects.get(user=users["artist"], program=program)
+        for token in ApiToken.objects.filter(
+            membership=artist, name=DEMO_TOKEN_NAME, revoked_at__isnull=True
+        ):
+            revoke_token(token=token, reason="Replaced by a new demo token.")
+        secret = issue_token(membership=artist, name=DEMO_TOKEN_NAME).secret
+
+        write = self.stdout.write
+        write(self.style.SUCCESS(f"\nDemo program '{program.name}' is ready.\n"))
+        write(f"  Portal:    {url}")
+        write(f"  API docs:  {url}api/docs/")
+        write(f"  Admin:     {url}admin/\n")
+        write("  Sign in with (username / password):")
+        for username, _, role, _, password in DEMO_ACCOUNTS:
+            write(f"    {role:<16} {username} / {password}")
+        write("\n  Demo tester API token (shown once; stored hashed):")
+        write(f"    {secret}\n")
+        write("  Try it with the openai SDK:")
+        write(
+            f'    OpenAI(base_url="{url}v1", api_key="{secret}")'
+            '.videos.create(prompt="a paper boat at dusk", seconds="4", size="1280x720")\n'
+        )
+        if settings.DEBUG:
+            write("  (DEBUG is on.)")

@@ -1,0 +1,40 @@
+from django.db.models import QuerySet
+
+from accessprogram.programs.models import Membership, Program
+
+from . import tokens
+from .models import ApiToken
+
+
+class AccessDenied(Exception):
+    """The token is valid in form but may not be used; the message says why."""
+
+
+def token_for_secret(*, secret: str) -> ApiToken | None:
+    """The token with this secret, with its membership, program and user, in one query."""
+    if not tokens.is_well_formed(secret):
+        return None
+    return (
+        ApiToken.objects.select_related("membership__program", "membership__user")
+        .filter(digest=tokens.digest(secret))
+        .first()
+    )
+
+
+def check_token_access(*, token: ApiToken) -> None:
+    """Raise AccessDenied unless the token, its tester and its program all allow access."""
+    membership = token.membership
+    if token.revoked_at is not None:
+        raise AccessDenied("This API token has been revoked.")
+    if not token.is_usable():
+        raise AccessDenied("This API token has expired.")
+    if not membership.user.is_active or not membership.is_active:
+        raise AccessDenied("Your access to this program is suspended.")
+    if membership.program.status != Program.Status.ACTIVE:
+        raise AccessDenied(f"The program is {membership.program.status} by the organisers.")
+
+
+def tokens_of(*, user) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(
+        membership__user=user, membership__role=Membership.Role.TESTER
+    ).select_related("membership__program")

@@ -1,0 +1,1 @@
+"""Programs, their testers and staff."""

@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from .models import Membership, Program
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "status", "daily_generation_quota", "running_jobs_per_tester"]
+    list_filter = ["status"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "program", "role", "status", "joined_at"]
+    list_filter = ["program", "role", "status"]
+    search_fields = ["user__email", "user__username"]
+    raw_id_fields = ["user"]

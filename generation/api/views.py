@@ -1,0 +1,142 @@
+"""/v1/videos — callable by testers with a valid API token; each sees only their own videos
+in the program their token belongs to (others' ids answer 404)."""
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import parsers, permissions, status
+from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accessprogram.access.authentication import ApiTokenAuthentication
+
+from .. import services
+from ..models import Generation
+from ..selectors import visible_generations
+from . import serializers
+from .errors import Conflict, InvalidParameter, RateLimited, openai_exception_handler
+
+
+class TesterApiView(APIView):
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
+
+    def get_exception_handler(self):
+        return openai_exception_handler
+
+    def my_generations(self):
+        # The token belongs to one membership: scope to that program as well as the tester.
+        return visible_generations(
+            user=self.request.user, program=self.request.auth.membership.program
+        )
+
+    def get_generation(self, video_id: str) -> Generation:
+        generation = self.my_generations().filter(public_id=video_id).first()
+        if generation is None:
+            raise NotFound(f"No video found with id '{video_id}'.")
+        return generation
+
+
+class VideoListCreateView(TesterApiView):
+    @extend_schema(
+        operation_id="videos_create",
+        request=serializers.VideoCreateInput,
+        responses={200: serializers.VideoOutput},
+    )
+    def post(self, request):
+        data = serializers.VideoCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            generation = services.request_generation(
+                membership=request.auth.membership, token=request.auth, **data.validated_data
+            )
+        except services.GenerationRejected as rejected:
+            raise InvalidParameter(str(rejected), param=rejected.param) from rejected
+        except services.GenerationLimitReached as limited:
+            raise RateLimited(str(limited), code=limited.code) from limited
+        return Response(serializers.VideoOutput(generation).data, status=status.HTTP_200_OK)
+
+    @extend_schema(
+        operation_id="videos_list",
+        parameters=[serializers.VideoListInput],
+        responses={200: serializers.VideoListOutput},
+    )
+    def get(self, request):
+        params = serializers.VideoListInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        limit, order = params.validated_data["limit"], params.validated_data["order"]
+        generations = self.my_generations().order_by(
+            "created_at" if order == "asc" else "-created_at", "id" if order == "asc" else "-id"
+        )
+        after = params.validated_data.get("after")
+        if after:
+            cursor = self.my_generations().filter(public_id=after).first()
+            if cursor is None:
+                raise InvalidParameter(f"No video with id '{after}'.", param="after")
+            if order == "asc":
+                generations = generations.filter(created_at__gte=cursor.created_at).exclude(
+                    created_at=cursor.created_at, id__lte=cursor.id
+                )
+            else:
+                generations = generations.filter(created_at__lte=cursor.created_at).exclude(
+                    created_at=cursor.created_at, id__gte=cursor.id
+                )
+        page = list(generations[: limit + 1])
+        data = page[:limit]
+        body = {
+            "object": "list",
+            "data": serializers.VideoOutput(data, many=True).data,
+            "first_id": data[0].public_id if data else None,
+            "last_id": data[-1].public_id if data else None,
+            "has_more": len(page) > limit,
+        }
+        return Response(body)
+
+
+class VideoDetailView(TesterApiView):
+    @extend_schema(operation_id="videos_retrieve", responses={200: serializers.VideoOutput})
+    def get(self, request, video_id):
+        return Response(serializers.VideoOutput(self.get_generation(video_id)).data)
+
+    @extend_schema(operation_id="videos_delete", responses={200: serializers.VideoDeletedOutput})
+    def delete(self, request, video_id):
+        generation = self.get_generation(video_id)
+        services.delete_generation(generation=generation, actor=request.user)
+        return Response({"id": generation.public_id, "object": "video.deleted", "deleted": True})
+
+
+class JsonForAnyAccept(BaseContentNegotiation):
+    """The SDK asks for `application/binary`; the body is a file, errors are JSON regardless."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class VideoContentView(TesterApiView):
+    content_negotiation_class = JsonForAnyAccept
+
+    @extend_schema(
+        operation_id="videos_download_content",
+        responses={(200, "video/mp4"): OpenApiResponse(description="The MP4 file.")},
+    )
+    def get(self, request, video_id):
+        generation = self.get_generation(video_id)
+        variant = request.query_params.get("variant", "video")
+        if variant != "video":
+            raise InvalidParameter("Only the 'video' variant is available.", param="variant")
+        if generation.status != Generation.Status.COMPLETED or not hasattr(generation, "asset"):
+            raise Conflict(
+                f"Video is not ready: its status is {generation.status}.", code="video_not_ready"
+            )
+        asset = generation.asset
+        return FileResponse(
+            default_storage.open(asset.storage_key, "rb"),
+            content_type="video/mp4",
+            filename=f"{generation.public_id}.mp4",
+        )

@@ -1,0 +1,234 @@
+"""The dispatch sweep: the only code that talks to the engine about jobs.
+
+The database is the source of truth and every step is idempotent, so a worker may die anywhere:
+- the engine deduplicates creates by `client_ref` (our public id), so a resent job is not
+  rendered twice;
+- a result is stored under a fixed key and the job is marked completed together with its Asset
+  row in one transaction, so it completes exactly once;
+- a lease row makes sweeps take turns and expires if its holder dies.
+"""
+
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .engine_client import EngineClient, EngineError, EngineFull, EngineJobNotFound, engine_client
+from .models import Asset, Dispatcher, Generation
+from .selectors import DISPATCHER_NAME, fair_queue, running_counts
+from .storage import InvalidVideo, delete_asset_file, describe_video, save_video
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepReport:
+    ran: bool = False
+    dispatched: list[str] = field(default_factory=list)
+    completed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    requeued: list[str] = field(default_factory=list)
+    released: list[str] = field(default_factory=list)
+
+
+# --- Lease ---------------------------------------------------------------------------------
+
+
+def acquire_lease(holder: str) -> bool:
+    now = timezone.now()
+    with contextlib.suppress(IntegrityError):  # created concurrently by another worker
+        Dispatcher.objects.get_or_create(name=DISPATCHER_NAME, defaults={"lease_expires_at": now})
+    expires = now + timedelta(seconds=settings.GENERATION_LEASE_SECONDS)
+    free = Dispatcher.objects.filter(name=DISPATCHER_NAME, lease_expires_at__lte=now)
+    return free.update(holder=holder, lease_expires_at=expires) == 1
+
+
+def release_lease(holder: str) -> None:
+    Dispatcher.objects.filter(name=DISPATCHER_NAME, holder=holder).update(
+        holder="", lease_expires_at=timezone.now()
+    )
+
+
+# --- Steps ---------------------------------------------------------------------------------
+
+
+def _send(engine: EngineClient, generation: Generation) -> None:
+    job = engine.create(
+        client_ref=generation.public_id,
+        prompt=generation.prompt,
+        seconds=generation.seconds,
+        size=generation.size,
+        seed=generation.seed,
+    )
+    # Recorded whatever the status now is: a job cancelled meanwhile still needs cleaning up.
+    Generation.objects.filter(pk=generation.pk, engine_job_id__isnull=True).update(
+        engine_job_id=job.id
+    )
+    generation.engine_job_id = job.id
+
+
+def _requeue(generation: Generation, report: SweepReport) -> None:
+    requeued = Generation.objects.filter(
+        pk=generation.pk,
+        status=Generation.Status.IN_PROGRESS,
+        engine_job_id=generation.engine_job_id,
+    ).update(status=Generation.Status.QUEUED, engine_job_id=None, dispatched_at=None, progress=0)
+    if requeued:
+        report.requeued.append(generation.public_id)
+
+
+def _fail(generation: Generation, *, code: str, message: str, report: SweepReport) -> None:
+    failed = Generation.objects.filter(
+        pk=generation.pk, status=Generation.Status.IN_PROGRESS
+    ).update(
+        status=Generation.Status.FAILED,
+        error_code=code[:64],
+        error_message=message[:500],
+        completed_at=timezone.now(),
+        engine_cleanup_pending=True,
+    )
+    if failed:
+        report.failed.append(generation.public_id)
+
+
+def _store_result(engine: EngineClient, generation: Generation, report: SweepReport) -> None:
+    with engine.download(generation.engine_job_id) as spool:
+        try:
+            facts = describe_video(spool)
+        except InvalidVideo as error:
+            _fail(generation, code="invalid_output", message=str(error), report=report)
+            return
+        key = save_video(generation=generation, stream=spool)
+    with transaction.atomic():
+        completed = Generation.objects.filter(
+            pk=generation.pk, status=Generation.Status.IN_PROGRESS
+        ).update(
+            status=Generation.Status.COMPLETED,
+            progress=100,
+            completed_at=timezone.now(),
+            engine_cleanup_pending=True,
+        )
+        if not completed:  # cancelled while we downloaded: drop the file
+            transaction.on_commit(lambda: delete_asset_file(Asset(storage_key=key)))
+            return
+        Asset.objects.create(
+            generation=generation,
+            storage_key=key,
+            sha256=facts.sha256,
+            bytes=facts.bytes,
+            width=facts.width,
+            height=facts.height,
+            duration_seconds=facts.duration_seconds,
+            codec=facts.codec,
+        )
+    report.completed.append(generation.public_id)
+
+
+def follow_running(engine: EngineClient, report: SweepReport) -> None:
+    redispatch_before = timezone.now() - timedelta(
+        seconds=settings.GENERATION_REDISPATCH_AFTER_SECONDS
+    )
+    for generation in Generation.objects.filter(status=Generation.Status.IN_PROGRESS).order_by(
+        "dispatched_at"
+    ):
+        if generation.engine_job_id is None:
+            # Claimed by a sweep that died before recording the engine id: resend (idempotent).
+            if generation.dispatched_at and generation.dispatched_at < redispatch_before:
+                _send(engine, generation)
+            continue
+        try:
+            job = engine.get(generation.engine_job_id)
+        except EngineJobNotFound:
+            _requeue(generation, report)  # the engine restarted and lost it
+            continue
+        if job.status == "completed":
+            _store_result(engine, generation, report)
+        elif job.status in ("failed", "cancelled"):
+            message = job.error_message or f"The engine reported the job {job.status}."
+            _fail(
+                generation, code=job.error_code or "render_failed", message=message, report=report
+            )
+        elif job.progress != generation.progress:
+            # Never 100 before the file is stored: completion is ours to declare.
+            Generation.objects.filter(
+                pk=generation.pk, status=Generation.Status.IN_PROGRESS
+            ).update(progress=min(job.progress, 99))
+
+
+def release_engine_jobs(engine: EngineClient, report: SweepReport) -> None:
+    """Delete engine jobs we no longer need (finished, failed or cancelled)."""
+    pending = Generation.objects.filter(engine_cleanup_pending=True).exclude(
+        status__in=Generation.ACTIVE_STATUSES
+    )
+    for generation in pending:
+        if generation.engine_job_id is None and generation.dispatched_at is not None:
+            # Cancelled while being sent: learn the engine id (create is idempotent) to stop it.
+            _send(engine, generation)
+        if generation.engine_job_id:
+            engine.delete(generation.engine_job_id)
+        Generation.objects.filter(pk=generation.pk).update(engine_cleanup_pending=False)
+        report.released.append(generation.public_id)
+
+
+def dispatch_queued(engine: EngineClient, report: SweepReport) -> None:
+    capacity = engine.capacity()
+    Dispatcher.objects.filter(name=DISPATCHER_NAME).update(
+        engine_slots=capacity.slots, engine_seen_at=timezone.now()
+    )
+    free = capacity.free
+    if free <= 0:
+        return
+    running = running_counts()
+    queue = fair_queue()
+    limits = dict(
+        Generation.objects.filter(id__in=[job.id for job in queue]).values_list(
+            "id", "program__running_jobs_per_tester"
+        )
+    )
+    for job in queue:
+        if free <= 0:
+            break
+        if running[job.key] >= limits.get(job.id, 1):
+            continue
+        claimed = Generation.objects.filter(pk=job.id, status=Generation.Status.QUEUED).update(
+            status=Generation.Status.IN_PROGRESS, dispatched_at=timezone.now(), progress=0
+        )
+        if not claimed:
+            continue
+        generation = Generation.objects.get(pk=job.id)
+        try:
+            _send(engine, generation)
+        except EngineError:
+            Generation.objects.filter(
+                pk=job.id, status=Generation.Status.IN_PROGRESS, engine_job_id__isnull=True
+            ).update(status=Generation.Status.QUEUED, dispatched_at=None)
+            raise
+        running[job.key] += 1
+        free -= 1
+        report.dispatched.append(generation.public_id)
+
+
+def advance(*, client_factory=engine_client) -> SweepReport:
+    """One sweep: clean up, follow running jobs, then fill free engine slots fairly."""
+    report = SweepReport()
+    holder = uuid.uuid4().hex
+    if not acquire_lease(holder):
+        return report
+    report.ran = True
+    try:
+        with client_factory() as engine:
+            release_engine_jobs(engine, report)
+            follow_running(engine, report)
+            dispatch_queued(engine, report)
+    except EngineFull:
+        pass  # slots filled up between the capacity check and the create: next sweep
+    except EngineError:
+        logger.warning("engine unavailable; jobs wait for the next sweep", exc_info=True)
+    finally:
+        release_lease(holder)
+    return report

@@ -1,0 +1,113 @@
+"""Reads: what a tester may see, and where each waiting job stands in the fair queue."""
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, QuerySet
+
+from accessprogram.programs.models import Program
+
+from .fairness import TesterKey, Waiting, fair_order
+from .models import Dispatcher, Generation
+
+DEFAULT_RENDER_SECONDS_PER_VIDEO_SECOND = 1.0
+DISPATCHER_NAME = "generation"
+
+
+def visible_generations(*, user, program: Program | None = None) -> QuerySet[Generation]:
+    """A tester's own generations (optionally in one program), deleted ones left out."""
+    generations = Generation.objects.filter(tester=user, deleted_at__isnull=True)
+    if program is not None:
+        generations = generations.filter(program=program)
+    return generations.select_related("program")
+
+
+def running_counts() -> Counter:
+    rows = (
+        Generation.objects.filter(status=Generation.Status.IN_PROGRESS)
+        .values("tester_id", "program_id")
+        .annotate(n=Count("id"))
+    )
+    return Counter({(row["tester_id"], row["program_id"]): row["n"] for row in rows})
+
+
+def last_dispatch_times(keys: set[TesterKey]) -> dict:
+    tester_ids = {tester_id for tester_id, _ in keys}
+    rows = (
+        Generation.objects.filter(tester_id__in=tester_ids, dispatched_at__isnull=False)
+        .values("tester_id", "program_id")
+        .annotate(last=Max("dispatched_at"))
+    )
+    return {(row["tester_id"], row["program_id"]): row["last"] for row in rows}
+
+
+def waiting_jobs() -> list[Waiting]:
+    rows = Generation.objects.filter(
+        status=Generation.Status.QUEUED, program__status=Program.Status.ACTIVE
+    ).values_list("id", "tester_id", "program_id", "created_at", "seconds")
+    return [
+        Waiting(id=pk, key=(tester_id, program_id), created_at=created, seconds=seconds)
+        for pk, tester_id, program_id, created, seconds in rows
+    ]
+
+
+def fair_queue() -> list[Waiting]:
+    waiting = waiting_jobs()
+    keys = {job.key for job in waiting}
+    return fair_order(waiting, running=running_counts(), last_dispatched=last_dispatch_times(keys))
+
+
+def render_rate() -> float:
+    """Observed wall seconds per second of video over recent completed jobs."""
+    recent = (
+        Generation.objects.filter(status=Generation.Status.COMPLETED, dispatched_at__isnull=False)
+        .annotate(
+            took=ExpressionWrapper(
+                F("completed_at") - F("dispatched_at"), output_field=DurationField()
+            )
+        )
+        .order_by("-completed_at")
+        .values_list("took", "seconds")[:20]
+    )
+    rates = [took.total_seconds() / seconds for took, seconds in recent if took is not None]
+    return sum(rates) / len(rates) if rates else DEFAULT_RENDER_SECONDS_PER_VIDEO_SECOND
+
+
+def engine_slots() -> int:
+    dispatcher = Dispatcher.objects.filter(name=DISPATCHER_NAME).first()
+    return dispatcher.engine_slots if dispatcher else 1
+
+
+@dataclass(frozen=True)
+class QueueStanding:
+    position: int  # 1 = next to start
+    eta: timedelta  # until the job should be finished
+
+
+def queue_standing(*, generation: Generation) -> QueueStanding | None:
+    """Where a queued job stands, or None when it is not waiting."""
+    if generation.status != Generation.Status.QUEUED:
+        return None
+    queue = fair_queue()
+    index = next((i for i, job in enumerate(queue) if job.id == generation.id), None)
+    if index is None:  # its program is paused: it waits, but has no place in the line yet
+        return None
+    ahead = queue[:index]
+    key = queue[index].key
+    slots = max(engine_slots(), 1)
+    per_tester_limit = max(generation.program.running_jobs_per_tester, 1)
+    all_ahead = sum(job.seconds for job in ahead) / slots
+    mine_ahead = sum(job.seconds for job in ahead if job.key == key) / per_tester_limit
+    rate = render_rate()
+    seconds = (max(all_ahead, mine_ahead) + generation.seconds) * rate
+    return QueueStanding(position=index + 1, eta=timedelta(seconds=math.ceil(seconds)))
+
+
+def remaining_time(*, generation: Generation) -> timedelta | None:
+    """Estimated time left for a running job, from its progress and the observed rate."""
+    if generation.status != Generation.Status.IN_PROGRESS:
+        return None
+    left = generation.seconds * render_rate() * (100 - generation.progress) / 100
+    return timedelta(seconds=math.ceil(left))

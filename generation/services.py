@@ -1,0 +1,160 @@
+"""Writes for generation requests made by testers (through the API or the portal)."""
+
+import hashlib
+from datetime import datetime, time
+
+from django.db import transaction
+from django.utils import timezone
+
+from accessprogram.access.models import ApiToken
+from accessprogram.audit.services import record
+from accessprogram.programs.models import Membership
+
+from .models import MODEL_CHOICES, SECONDS_CHOICES, SIZE_CHOICES, Generation
+from .storage import delete_asset_file
+
+MAX_PROMPT_LENGTH = 4000
+MAX_SEED = 2**31 - 1
+
+
+class GenerationRejected(Exception):
+    """A request the tester can fix (bad parameters). `param` names the offending field."""
+
+    def __init__(self, message: str, *, param: str | None = None):
+        super().__init__(message)
+        self.param = param
+
+
+class GenerationLimitReached(Exception):
+    """The tester is over the daily quota or holds too many unfinished jobs."""
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _enqueue_sweep() -> None:
+    from .tasks import advance_generations  # tasks import services; import late to avoid a cycle
+
+    transaction.on_commit(advance_generations.delay)
+
+
+def _start_of_utc_day(now: datetime) -> datetime:
+    return datetime.combine(now.date(), time.min, tzinfo=now.tzinfo)
+
+
+def _default_seed(prompt: str) -> int:
+    return int.from_bytes(hashlib.sha256(prompt.encode()).digest()[:4], "big") & MAX_SEED
+
+
+def validate_request(*, prompt: str, seconds, size: str, model: str, seed) -> tuple[int, int]:
+    """Check parameters; return (seconds, seed) as integers."""
+    if not prompt or not prompt.strip():
+        raise GenerationRejected("A prompt is required.", param="prompt")
+    if len(prompt) > MAX_PROMPT_LENGTH:
+        raise GenerationRejected(
+            f"The prompt is longer than {MAX_PROMPT_LENGTH} characters.", param="prompt"
+        )
+    try:
+        seconds = int(seconds)
+    except (TypeError, ValueError):
+        seconds = None
+    if seconds not in SECONDS_CHOICES:
+        allowed = ", ".join(f"'{s}'" for s in SECONDS_CHOICES)
+        raise GenerationRejected(f"seconds must be one of {allowed}.", param="seconds")
+    if size not in SIZE_CHOICES:
+        allowed = ", ".join(f"'{s}'" for s in SIZE_CHOICES)
+        raise GenerationRejected(f"size must be one of {allowed}.", param="size")
+    if model not in MODEL_CHOICES:
+        allowed = ", ".join(f"'{m}'" for m in MODEL_CHOICES)
+        raise GenerationRejected(f"model must be one of {allowed}.", param="model")
+    if seed is None or seed == "":
+        return seconds, _default_seed(prompt)
+    try:
+        seed = int(seed)
+    except (TypeError, ValueError):
+        seed = -1
+    if not 0 <= seed <= MAX_SEED:
+        raise GenerationRejected(f"seed must be an integer from 0 to {MAX_SEED}.", param="seed")
+    return seconds, seed
+
+
+@transaction.atomic
+def request_generation(
+    *,
+    membership: Membership,
+    prompt: str,
+    seconds=4,
+    size: str = "1280x720",
+    model: str = "sora-2",
+    seed=None,
+    token: ApiToken | None = None,
+) -> Generation:
+    """Queue a generation for a tester, enforcing the program's quota and job limits."""
+    seconds, seed = validate_request(
+        prompt=prompt, seconds=seconds, size=size, model=model, seed=seed
+    )
+    # Lock the membership row so two simultaneous requests cannot both slip under a limit.
+    membership = (
+        Membership.objects.select_for_update().select_related("program").get(pk=membership.pk)
+    )
+    program = membership.program
+    mine = Generation.objects.filter(tester_id=membership.user_id, program=program)
+    now = timezone.now()
+    if (
+        mine.filter(created_at__gte=_start_of_utc_day(now)).count()
+        >= program.daily_generation_quota
+    ):
+        raise GenerationLimitReached(
+            f"Daily quota of {program.daily_generation_quota} generations reached; "
+            "it resets at midnight UTC.",
+            code="daily_quota_exceeded",
+        )
+    active = mine.filter(status__in=Generation.ACTIVE_STATUSES).count()
+    if active >= program.active_jobs_per_tester:
+        raise GenerationLimitReached(
+            f"You already have {active} unfinished generations; the limit is "
+            f"{program.active_jobs_per_tester}. Wait for some to finish.",
+            code="too_many_active_jobs",
+        )
+    generation = Generation.objects.create(
+        tester_id=membership.user_id,
+        program=program,
+        token=token,
+        prompt=prompt,
+        model=model,
+        seconds=seconds,
+        size=size,
+        seed=seed,
+        created_at=now,
+    )
+    _enqueue_sweep()
+    return generation
+
+
+@transaction.atomic
+def cancel_generation(*, generation: Generation, reason: str = "Cancelled by the tester.") -> bool:
+    """Cancel a queued or running job. Returns False when it had already finished."""
+    cancelled = Generation.objects.filter(
+        pk=generation.pk, status__in=Generation.ACTIVE_STATUSES
+    ).update(
+        status=Generation.Status.CANCELLED,
+        error_code="cancelled",
+        error_message=reason[:500],
+        completed_at=timezone.now(),
+        engine_cleanup_pending=True,
+    )
+    if cancelled:
+        generation.refresh_from_db()
+        _enqueue_sweep()
+    return bool(cancelled)
+
+
+@transaction.atomic
+def delete_generation(*, generation: Generation, actor=None) -> None:
+    """Hide a generation from its tester and drop its file; the record stays for tracing."""
+    cancel_generation(generation=generation, reason="Deleted by the tester.")
+    Generation.objects.filter(pk=generation.pk).update(deleted_at=timezone.now())
+    if hasattr(generation, "asset"):
+        transaction.on_commit(lambda: delete_asset_file(generation.asset))
+    record(action="generation.deleted", target=generation, actor=actor)

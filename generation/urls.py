@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("videos/<str:public_id>/", views.video, name="video"),
+    path("videos/<str:public_id>/status", views.video_status, name="video-status"),
+    path("videos/<str:public_id>/cancel", views.cancel_video, name="video-cancel"),
+    path("videos/<str:public_id>/media", views.video_media, name="video-media"),
+]

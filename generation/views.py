@@ -1,0 +1,96 @@
+"""Artist portal pages. Every view needs a signed-in user and shows only their own work."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accessprogram.programs.selectors import tester_memberships
+
+from . import selectors, services
+from .forms import GenerateForm
+from .models import Generation
+
+
+def _own_generation(request, public_id: str) -> Generation:
+    return get_object_or_404(selectors.visible_generations(user=request.user), public_id=public_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def home(request):
+    memberships = list(tester_memberships(user=request.user))
+    form = GenerateForm(request.POST or None, memberships=memberships)
+    if request.method == "POST" and memberships and form.is_valid():
+        data = form.cleaned_data
+        try:
+            generation = services.request_generation(
+                membership=data["membership"],
+                prompt=data["prompt"],
+                seconds=data["seconds"],
+                size=data["size"],
+                seed=data["seed"],
+            )
+        except services.GenerationRejected as rejected:
+            form.add_error(rejected.param if rejected.param in form.fields else None, str(rejected))
+        except services.GenerationLimitReached as limited:
+            form.add_error(None, str(limited))
+        else:
+            messages.success(request, "Your video is queued.")
+            return redirect("portal:video", public_id=generation.public_id)
+    generations = selectors.visible_generations(user=request.user)[:50]
+    return render(
+        request,
+        "generation/home.html",
+        {"form": form, "memberships": memberships, "generations": generations},
+    )
+
+
+def _status_context(generation: Generation) -> dict:
+    return {
+        "generation": generation,
+        "standing": selectors.queue_standing(generation=generation),
+        "remaining": selectors.remaining_time(generation=generation),
+    }
+
+
+@login_required
+@require_GET
+def video(request, public_id):
+    generation = _own_generation(request, public_id)
+    return render(request, "generation/video.html", _status_context(generation))
+
+
+@login_required
+@require_GET
+def video_status(request, public_id):
+    """The status card alone, polled by htmx while the job is queued or rendering."""
+    generation = _own_generation(request, public_id)
+    return render(request, "generation/_status.html", _status_context(generation))
+
+
+@login_required
+@require_POST
+def cancel_video(request, public_id):
+    generation = _own_generation(request, public_id)
+    if services.cancel_generation(generation=generation):
+        messages.info(request, "The generation was cancelled.")
+    else:
+        messages.warning(request, "That generation had already finished.")
+    return redirect("portal:video", public_id=public_id)
+
+
+@login_required
+@require_GET
+def video_media(request, public_id):
+    """The finished file, for its owner only; never from a public media URL."""
+    generation = _own_generation(request, public_id)
+    if generation.status != Generation.Status.COMPLETED or not hasattr(generation, "asset"):
+        raise Http404("This video is not ready.")
+    response = FileResponse(
+        default_storage.open(generation.asset.storage_key, "rb"), content_type="video/mp4"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,1 @@
+"""Share requests, the reviewer queue and public share links (built on generation)."""

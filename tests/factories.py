@@ -1,0 +1,51 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from accessprogram.access.services import issue_token
+from accessprogram.programs.models import Membership, Program
+from generation.models import Generation
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    password = factory.django.Password("correct-horse-battery")
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+
+    name = factory.Sequence(lambda n: f"Program {n}")
+    slug = factory.Sequence(lambda n: f"program-{n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    program = factory.SubFactory(ProgramFactory)
+    role = Membership.Role.TESTER
+
+
+class GenerationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Generation
+
+    tester = factory.SubFactory(UserFactory)
+    program = factory.SubFactory(ProgramFactory)
+    prompt = factory.Sequence(lambda n: f"a lighthouse in fog, take {n}")
+    seconds = 4
+    size = "1280x720"
+    seed = factory.Sequence(lambda n: n)
+
+
+def token_for(membership: Membership, name: str = "test token") -> str:
+    """Issue a token and return its secret."""
+    return issue_token(membership=membership, name=name).secret
