@@ -55,10 +55,8 @@ def validate_request(*, prompt: str, seconds, size: str, model: str, seed) -> tu
         raise GenerationRejected(
             f"The prompt is longer than {MAX_PROMPT_LENGTH} characters.", param="prompt"
         )
-    try:
-        seconds = int(seconds)
-    except (TypeError, ValueError):
-        seconds = None
+    # Compared as text: the API sends "4", forms and code send 4; nothing else is a length.
+    seconds = int(seconds) if str(seconds) in {str(s) for s in SECONDS_CHOICES} else None
     if seconds not in SECONDS_CHOICES:
         allowed = ", ".join(f"'{s}'" for s in SECONDS_CHOICES)
         raise GenerationRejected(f"seconds must be one of {allowed}.", param="seconds")

@@ -1,5 +1,6 @@
 """Real processes for end-to-end tests: the reference engine and a Celery worker (with beat)."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -41,17 +42,23 @@ class Process:
     def __init__(self, args: list[str], *, env: dict, log: Path):
         self.log = log
         self._log_file = log.open("wb")
+        # Its own session, so a crash can take down the process and all its children at once.
         self.popen = subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def alive(self) -> bool:
         return self.popen.poll() is None
 
     def kill(self) -> None:
-        """SIGKILL: the process gets no chance to clean up (a crash)."""
+        """SIGKILL to the whole process group: no chance to clean up, as in a crash."""
         if self.alive():
-            self.popen.send_signal(signal.SIGKILL)
+            os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait(timeout=10)
 
     def stop(self) -> None:
@@ -61,6 +68,8 @@ class Process:
                 self.popen.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)  # stragglers, e.g. orphaned pool children
         self._log_file.close()
 
     def tail(self) -> str:

@@ -10,6 +10,13 @@ class AccessDenied(Exception):
     """The token is valid in form but may not be used; the message says why."""
 
 
+_PROGRAM_CLOSED_MESSAGES = {
+    Program.Status.DRAFT: "The program has not started yet.",
+    Program.Status.PAUSED: "The program is paused by the organisers.",
+    Program.Status.CLOSED: "The program has been closed by the organisers.",
+}
+
+
 def token_for_secret(*, secret: str) -> ApiToken | None:
     """The token with this secret, with its membership, program and user, in one query."""
     if not tokens.is_well_formed(secret):
@@ -31,7 +38,9 @@ def check_token_access(*, token: ApiToken) -> None:
     if not membership.user.is_active or not membership.is_active:
         raise AccessDenied("Your access to this program is suspended.")
     if membership.program.status != Program.Status.ACTIVE:
-        raise AccessDenied(f"The program is {membership.program.status} by the organisers.")
+        raise AccessDenied(
+            _PROGRAM_CLOSED_MESSAGES.get(membership.program.status, "The program is not open.")
+        )
 
 
 def tokens_of(*, user) -> QuerySet[ApiToken]:

@@ -91,12 +91,13 @@ def parse_create(body: Any) -> dict[str, Any]:
     if not isinstance(prompt, str) or not prompt.strip() or len(prompt) > MAX_PROMPT:
         raise InvalidRequest(f"'prompt' must be a string of 1..{MAX_PROMPT} characters.", "prompt")
 
-    seconds = body.get("seconds", "4")
+    # Optional fields treat an explicit null the same as leaving them out.
+    seconds = "4" if body.get("seconds") is None else body["seconds"]
     # Accept "4" or 4, but not 4.0 or True (str() of those is "4.0" / "True").
     if not isinstance(seconds, str | int) or str(seconds) not in SECONDS:
         raise InvalidRequest("'seconds' must be one of '4', '8', '12'.", "seconds")
 
-    size = body.get("size", "1280x720")
+    size = "1280x720" if body.get("size") is None else body["size"]
     if size not in SIZES:
         raise InvalidRequest(f"'size' must be one of {', '.join(SIZES)}.", "size")
     width, height = (int(part) for part in size.split("x"))
@@ -168,7 +169,7 @@ def create_app(
         return JSONResponse(job, status_code=201 if created else 200)
 
     async def list_videos(request: Request) -> Response:
-        return JSONResponse({"object": "list", "data": registry.list()})
+        return JSONResponse({"object": "list", "data": registry.list_jobs()})
 
     async def get_video(request: Request) -> Response:
         job_id = request.path_params["job_id"]

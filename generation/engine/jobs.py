@@ -83,6 +83,7 @@ class JobRegistry:
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}  # insertion order == creation order
         self._by_ref: dict[str, str] = {}
+        self._started = 0  # renders ever started: lets operators (and tests) count real work
         # Creating an executor starts no threads, so building an app at import is cheap.
         self._pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="render")
 
@@ -126,10 +127,14 @@ class JobRegistry:
                 client_ref=client_ref,
                 path=os.path.join(output_dir, f"{job_id}.mp4"),
             )
+            try:
+                self._pool.submit(self._run, job)
+            except RuntimeError:  # pool already shut down: the engine is stopping
+                raise NoFreeSlot from None
             self._jobs[job_id] = job
+            self._started += 1
             if client_ref is not None:
                 self._by_ref[client_ref] = job_id
-            self._pool.submit(self._run, job)
             return job.to_dict(), True
 
     def get(self, job_id: str) -> dict[str, Any] | None:
@@ -145,13 +150,13 @@ class JobRegistry:
                 return None, None
             return job.status, job.path if job.status == "completed" else None
 
-    def list(self) -> list[dict[str, Any]]:
+    def list_jobs(self) -> list[dict[str, Any]]:
         with self._lock:
             return [job.to_dict() for job in reversed(self._jobs.values())]
 
     def capacity(self) -> dict[str, int]:
         with self._lock:
-            return {"slots": self.slots, "busy": self._busy()}
+            return {"slots": self.slots, "busy": self._busy(), "started": self._started}
 
     def delete(self, job_id: str) -> bool:
         """Forget a job, signal its render to stop and remove its file. False if unknown."""
@@ -207,7 +212,7 @@ class JobRegistry:
                 height=job.height,
                 path=job.path,
                 on_frame=on_frame,
-
+                should_stop=job.cancel.is_set,
             )
         except RenderCancelled:
             return

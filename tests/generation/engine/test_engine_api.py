@@ -13,8 +13,10 @@ import av
 import pytest
 from starlette.testclient import TestClient
 
+from generation.engine import jobs
 from generation.engine.app import create_app
 from generation.engine.jobs import JobRegistry, NoFreeSlot
+from generation.engine.render import RenderCancelled, render_video
 
 SECRET = "test-secret"
 AUTH = {"Authorization": f"Bearer {SECRET}"}
@@ -107,7 +109,7 @@ def test_every_endpoint_requires_the_secret(make_client, header, method, path):
 def test_bearer_scheme_is_case_insensitive(make_client):
     client = make_client()
     response = client.get("/v1/capacity", headers={"Authorization": f"bearer {SECRET}"})
-    assert response.json() == {"slots": 2, "busy": 0}
+    assert response.json() == {"slots": 2, "busy": 0, "started": 0}
 
 
 @pytest.mark.parametrize(
@@ -123,7 +125,9 @@ def test_bearer_scheme_is_case_insensitive(make_client):
         ({"prompt": "ok", "seconds": 5}, "seconds"),
         ({"prompt": "ok", "seconds": 4.0}, "seconds"),
         ({"prompt": "ok", "seconds": True}, "seconds"),
-        ({"prompt": "ok", "seconds": None}, "seconds"),
+        ({"prompt": "ok", "seconds": 0}, "seconds"),
+        ({"prompt": "ok", "seconds": ""}, "seconds"),
+        ({"prompt": "ok", "size": ""}, "size"),
         ({"prompt": "ok", "size": "640x480"}, "size"),
         ({"prompt": "ok", "size": ["1280x720"]}, "size"),
         ({"prompt": "ok", "seed": -1}, "seed"),
@@ -182,7 +186,7 @@ def test_create_poll_download_roundtrip(make_client):
     again = client.post("/v1/videos", json={"prompt": "a fox in snow", "seconds": 4})
     assert again.status_code == 201 and again.json()["seed"] == job["seed"]
     wait_for(client, again.json()["id"], "completed")
-    assert client.get("/v1/capacity").json() == {"slots": 2, "busy": 0}
+    assert client.get("/v1/capacity").json() == {"slots": 2, "busy": 0, "started": 2}
 
 
 def test_fields_are_echoed_and_ints_accepted_for_seconds(make_client):
@@ -191,6 +195,14 @@ def test_fields_are_echoed_and_ints_accepted_for_seconds(make_client):
     job = client.post("/v1/videos", json=body).json()
     assert (job["seconds"], job["size"], job["seed"]) == ("12", "1024x1792", 2**31 - 1)
     assert job["client_ref"] is None
+
+
+def test_explicit_nulls_mean_defaults(make_client):
+    client = make_client(slots=1, speed=SLOW)
+    body = {"prompt": "n", "seconds": None, "size": None, "seed": None, "client_ref": None}
+    job = client.post("/v1/videos", json=body).json()
+    assert (job["seconds"], job["size"], job["client_ref"]) == ("4", "1280x720", None)
+    assert isinstance(job["seed"], int)
 
 
 def test_client_ref_is_idempotent_after_completion(make_client):
@@ -209,7 +221,7 @@ def test_busy_slots_give_429_but_idempotent_repeat_still_200(make_client, tmp_pa
     running = client.post("/v1/videos", json={"prompt": "slow", "client_ref": "r1"})
     assert running.status_code == 201
     job_id = running.json()["id"]
-    assert client.get("/v1/capacity").json() == {"slots": 1, "busy": 1}
+    assert client.get("/v1/capacity").json() == {"slots": 1, "busy": 1, "started": 1}
 
     assert_error(
         client.post("/v1/videos", json={"prompt": "another"}),
@@ -241,7 +253,7 @@ def test_delete_cancels_running_render_and_frees_slot(make_client, tmp_path):
     assert response.status_code == 200
     assert response.json() == {"id": job_id, "object": "video.deleted", "deleted": True}
     assert_error(client.get(f"/v1/videos/{job_id}"), 404, "not_found_error", param="id")
-    assert client.get("/v1/capacity").json() == {"slots": 1, "busy": 0}
+    assert client.get("/v1/capacity").json() == {"slots": 1, "busy": 0, "started": 1}
 
     # Encoding stops (partial file removed) well before the 2 s the render would take.
     deadline = time.monotonic() + 1.0
@@ -296,12 +308,53 @@ def test_render_failure_marks_job_failed(make_client, tmp_path):
     assert client.get("/v1/capacity").json()["busy"] == 0
 
 
-def test_render_respects_speed_factor(make_client):
-    client = make_client(speed=0.25)  # 4 s clip -> at least 1 s
-    started = time.monotonic()
-    job_id = client.post("/v1/videos", json={"prompt": "paced"}).json()["id"]
-    wait_for(client, job_id, "completed")
-    assert time.monotonic() - started >= 1.0
+def test_delete_stops_the_encoder_itself(make_client, monkeypatch):
+    """The render must observe cancellation, not just run to the end unobserved."""
+    outcome, finished = {}, threading.Event()
+
+    def spy(**kwargs):
+        on_frame = kwargs["on_frame"]
+        outcome["frames"] = 0
+
+        def count(done, total):
+            outcome["frames"] = done
+            on_frame(done, total)
+
+        try:
+            render_video(**{**kwargs, "on_frame": count})
+            outcome["result"] = "completed"
+        except RenderCancelled:
+            outcome["result"] = "cancelled"
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(jobs, "render_video", spy)
+    client = make_client(slots=1, speed=SLOW)
+    job_id = client.post("/v1/videos", json={"prompt": "spied"}).json()["id"]
+    wait_for(client, job_id, "in_progress")
+    assert client.delete(f"/v1/videos/{job_id}").status_code == 200
+    assert finished.wait(10)
+    assert outcome["result"] == "cancelled"
+    assert outcome["frames"] < 96
+
+
+def test_render_respects_speed_factor(tmp_path):
+    # Tiny frames encode in well under 0.1 s, so the elapsed time is all pacing.
+    registry = JobRegistry(slots=1, seconds_per_video_second=0.25, output_dir=str(tmp_path))
+    try:
+        started = time.monotonic()
+        job, _ = registry.submit(
+            prompt="paced", seconds=4, width=64, height=64, seed=1, client_ref=None
+        )
+        time.sleep(0.5)
+        halfway = registry.get(job["id"])
+        assert halfway["status"] == "in_progress" and 20 <= halfway["progress"] <= 80
+        while registry.get(job["id"])["status"] != "completed":
+            assert time.monotonic() - started < 10
+            time.sleep(0.01)
+        assert 1.0 <= time.monotonic() - started < 3.0
+    finally:
+        registry.shutdown()
 
 
 def test_concurrent_creates_with_one_client_ref_start_one_render(tmp_path):
@@ -322,7 +375,7 @@ def test_concurrent_creates_with_one_client_ref_start_one_render(tmp_path):
             thread.join()
         assert len({job["id"] for job, _ in results}) == 1
         assert sorted(created for _, created in results) == [False] * 7 + [True]
-        assert len(registry.list()) == 1
+        assert len(registry.list_jobs()) == 1
     finally:
         registry.shutdown()
 
@@ -346,7 +399,7 @@ def test_concurrent_creates_never_exceed_slots(tmp_path):
         for thread in threads:
             thread.join()
         assert sorted(outcomes) == ["full"] * 8 + ["ok"] * 2
-        assert registry.capacity() == {"slots": 2, "busy": 2}
+        assert registry.capacity() == {"slots": 2, "busy": 2, "started": 2}
     finally:
         started = time.monotonic()
         registry.shutdown()

@@ -1,0 +1,51 @@
+"""The tester's API token page. Signed-in testers only; each sees and revokes only their own."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accessprogram.programs.selectors import tester_memberships
+
+from .forms import NewTokenForm
+from .selectors import tokens_of
+from .services import TokenError, issue_token, revoke_token
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens(request):
+    memberships = list(tester_memberships(user=request.user))
+    form = NewTokenForm(request.POST or None, memberships=memberships)
+    new_secret = None
+    if request.method == "POST" and memberships and form.is_valid():
+        try:
+            issued = issue_token(
+                membership=form.cleaned_data["membership"],
+                name=form.cleaned_data["name"],
+                expires_at=form.expires_at(),
+                actor=request.user,
+            )
+        except TokenError as error:
+            form.add_error(None, str(error))
+        else:
+            new_secret = issued.secret
+            form = NewTokenForm(memberships=memberships)
+    context = {
+        "form": form,
+        "memberships": memberships,
+        "tokens": tokens_of(user=request.user),
+        "new_secret": new_secret,
+    }
+    response = render(request, "access/tokens.html", context)
+    response["Cache-Control"] = "no-store"  # the page may hold a secret shown once
+    return response
+
+
+@login_required
+@require_POST
+def revoke(request, token_id):
+    token = get_object_or_404(tokens_of(user=request.user), pk=token_id)
+    revoke_token(token=token, reason="Revoked by its owner.", actor=request.user)
+    messages.success(request, f"Token “{token.name}” is revoked. It stops working at once.")
+    return redirect("tokens")
