@@ -151,6 +151,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep Django's LOGGING in worker processes
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE = {
@@ -158,6 +159,8 @@ CELERY_BEAT_SCHEDULE = {
     "advance-generations": {
         "task": "generation.tasks.advance_generations",
         "schedule": env.float("GENERATION_SWEEP_SECONDS", default=1.0),
+        # A busy worker must not build a backlog of sweeps: stale ones are dropped.
+        "options": {"expires": 10},
     },
 }
 
@@ -197,4 +200,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # The sweep runs every second: log what it did, not each task and HTTP call.
+        "celery.app.trace": {"level": "WARNING"},
+        "celery.worker.strategy": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+    },
 }

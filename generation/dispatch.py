@@ -168,7 +168,9 @@ def release_engine_jobs(engine: EngineClient, report: SweepReport) -> None:
     for generation in pending:
         if generation.engine_job_id is None and generation.dispatched_at is not None:
             # Cancelled while being sent: learn the engine id (create is idempotent) to stop it.
-            _send(engine, generation)
+            # A full engine answers 429 only for refs it does not know: nothing to stop then.
+            with contextlib.suppress(EngineFull):
+                _send(engine, generation)
         if generation.engine_job_id:
             engine.delete(generation.engine_job_id)
         Generation.objects.filter(pk=generation.pk).update(engine_cleanup_pending=False)
@@ -231,4 +233,7 @@ def advance(*, client_factory=engine_client) -> SweepReport:
         logger.warning("engine unavailable; jobs wait for the next sweep", exc_info=True)
     finally:
         release_lease(holder)
+    for event in ("dispatched", "completed", "failed", "requeued"):
+        if ids := getattr(report, event):
+            logger.info("%s: %s", event, ", ".join(ids))
     return report
