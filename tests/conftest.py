@@ -5,6 +5,12 @@ from factories import MembershipFactory, ProgramFactory, token_for
 from processes import EngineProcess, WorkerProcess
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2 costs ~0.3 s a hash; tests check behaviour, not hash strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def program(db):
     return ProgramFactory()

@@ -37,6 +37,8 @@ def check_token_access(*, token: ApiToken) -> None:
         raise AccessDenied("This API token has expired.")
     if not membership.user.is_active or not membership.is_active:
         raise AccessDenied("Your access to this program is suspended.")
+    if membership.role != Membership.Role.TESTER:
+        raise AccessDenied("API tokens work for testers only; your role in this program changed.")
     if membership.program.status != Program.Status.ACTIVE:
         raise AccessDenied(
             _PROGRAM_CLOSED_MESSAGES.get(membership.program.status, "The program is not open.")

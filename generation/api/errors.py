@@ -13,6 +13,10 @@ ERROR_TYPES = {
     429: "rate_limit_error",
 }
 ERROR_CODES = {401: "invalid_api_key", 404: "not_found"}
+NO_KEY_MESSAGE = (
+    "No API key was provided. Send your tester token in an Authorization header: "
+    "'Authorization: Bearer eap_...'."
+)
 
 
 class RateLimited(exceptions.APIException):
@@ -60,7 +64,10 @@ def openai_exception_handler(exc, context):
     response = exception_handler(exc, context)
     if response is None:
         return None  # unexpected errors are 500s and get logged
-    message, param = _first_message(exc.detail) if hasattr(exc, "detail") else (str(exc), None)
+    if isinstance(exc, exceptions.NotAuthenticated):
+        message, param = NO_KEY_MESSAGE, None
+    else:
+        message, param = _first_message(exc.detail)
     param = getattr(exc, "param", None) or param
     codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
     code = codes if isinstance(exc, RateLimited | Conflict) and isinstance(codes, str) else None

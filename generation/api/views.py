@@ -3,7 +3,7 @@ in the program their token belongs to (others' ids answer 404)."""
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import parsers, permissions, status
 from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import BaseContentNegotiation
@@ -73,7 +73,10 @@ class VideoListCreateView(TesterApiView):
         )
         after = params.validated_data.get("after")
         if after:
-            cursor = self.my_generations().filter(public_id=after).first()
+            # A cursor may name a video deleted since the previous page: it still marks a place.
+            cursor = Generation.objects.filter(
+                tester=request.user, program=request.auth.membership.program, public_id=after
+            ).first()
             if cursor is None:
                 raise InvalidParameter(f"No video with id '{after}'.", param="after")
             if order == "asc":
@@ -123,6 +126,11 @@ class VideoContentView(TesterApiView):
 
     @extend_schema(
         operation_id="videos_download_content",
+        parameters=[
+            OpenApiParameter(
+                "variant", str, enum=["video"], description="Which file; only 'video' exists."
+            )
+        ],
         responses={(200, "video/mp4"): OpenApiResponse(description="The MP4 file.")},
     )
     def get(self, request, video_id):

@@ -14,9 +14,14 @@ class Command(BaseCommand):
         parser.add_argument("--program", help="Program slug, when the tester is in several.")
 
     def handle(self, *args, email, name, program, **options):
-        user = get_user_model().objects.filter(email__iexact=email).first()
-        if user is None:
+        users = list(get_user_model().objects.filter(email__iexact=email)[:2])
+        if not users:
             raise CommandError(f"No user with email {email}.")
+        if len(users) > 1:
+            raise CommandError(
+                f"Several users have the email {email}; fix that in the admin first."
+            )
+        user = users[0]
         memberships = tester_memberships(user=user)
         if program:
             memberships = memberships.filter(program__slug=program)
