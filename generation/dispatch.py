@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from .engine_client import EngineClient, EngineError, EngineFull, EngineJobNotFound, engine_client
 from .models import Asset, Dispatcher, Generation
-from .selectors import DISPATCHER_NAME, fair_queue, running_counts
+from .selectors import DISPATCHER_NAME, fair_queue, running_counts, running_limits
 from .storage import InvalidVideo, delete_asset_file, describe_video, save_video
 
 logger = logging.getLogger(__name__)
@@ -187,15 +187,11 @@ def dispatch_queued(engine: EngineClient, report: SweepReport) -> None:
         return
     running = running_counts()
     queue = fair_queue()
-    limits = dict(
-        Generation.objects.filter(id__in=[job.id for job in queue]).values_list(
-            "id", "program__running_jobs_per_tester"
-        )
-    )
+    limits = running_limits({job.key for job in queue})
     for job in queue:
         if free <= 0:
             break
-        if running[job.key] >= limits.get(job.id, 1):
+        if running[job.key] >= limits.get(job.key, 1):
             continue
         claimed = Generation.objects.filter(pk=job.id, status=Generation.Status.QUEUED).update(
             status=Generation.Status.IN_PROGRESS, dispatched_at=timezone.now(), progress=0

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, QuerySet
 
-from accessprogram.programs.models import Program
+from accessprogram.programs.models import Membership, Program
 
 from .fairness import TesterKey, Waiting, fair_order
 from .models import Dispatcher, Generation
@@ -41,6 +41,15 @@ def last_dispatch_times(keys: set[TesterKey]) -> dict:
         .annotate(last=Max("dispatched_at"))
     )
     return {(row["tester_id"], row["program_id"]): row["last"] for row in rows}
+
+
+def running_limits(keys: set[TesterKey]) -> dict[TesterKey, int]:
+    """Each tester's running-job limit: their cohort's override, else the program's."""
+    memberships = Membership.objects.filter(
+        user_id__in={tester_id for tester_id, _ in keys},
+        program_id__in={program_id for _, program_id in keys},
+    ).select_related("program", "cohort")
+    return {(m.user_id, m.program_id): m.effective_running_limit for m in memberships}
 
 
 def waiting_jobs() -> list[Waiting]:
@@ -97,7 +106,7 @@ def queue_standing(*, generation: Generation) -> QueueStanding | None:
     ahead = queue[:index]
     key = queue[index].key
     slots = max(engine_slots(), 1)
-    per_tester_limit = max(generation.program.running_jobs_per_tester, 1)
+    per_tester_limit = max(running_limits({key}).get(key, 1), 1)
     all_ahead = sum(job.seconds for job in ahead) / slots
     mine_ahead = sum(job.seconds for job in ahead if job.key == key) / per_tester_limit
     rate = render_rate()

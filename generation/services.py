@@ -94,18 +94,17 @@ def request_generation(
     )
     # Lock the membership row so two simultaneous requests cannot both slip under a limit.
     membership = (
-        Membership.objects.select_for_update().select_related("program").get(pk=membership.pk)
+        Membership.objects.select_for_update()
+        .select_related("program", "cohort")
+        .get(pk=membership.pk)
     )
     program = membership.program
     mine = Generation.objects.filter(tester_id=membership.user_id, program=program)
     now = timezone.now()
-    if (
-        mine.filter(created_at__gte=_start_of_utc_day(now)).count()
-        >= program.daily_generation_quota
-    ):
+    quota = membership.effective_daily_quota
+    if mine.filter(created_at__gte=_start_of_utc_day(now)).count() >= quota:
         raise GenerationLimitReached(
-            f"Daily quota of {program.daily_generation_quota} generations reached; "
-            "it resets at midnight UTC.",
+            f"Daily quota of {quota} generations reached; it resets at midnight UTC.",
             code="daily_quota_exceeded",
         )
     active = mine.filter(status__in=Generation.ACTIVE_STATUSES).count()

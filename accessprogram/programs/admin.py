@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Membership, Program
+from .models import Cohort, Membership, Program
 
 
 class MembershipInline(admin.TabularInline):
@@ -19,7 +19,14 @@ class ProgramAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "program", "role", "status", "joined_at"]
-    list_filter = ["program", "role", "status"]
+    list_display = ["user", "program", "cohort", "role", "status", "joined_at"]
+    list_filter = ["program", "cohort", "role", "status"]
     search_fields = ["user__email", "user__username"]
     raw_id_fields = ["user"]
+
+
+@admin.register(Cohort)
+class CohortAdmin(admin.ModelAdmin):
+    list_display = ["name", "program", "starts_on", "ends_on", "daily_generation_quota"]
+    list_filter = ["program"]
+    search_fields = ["name"]

@@ -40,6 +40,39 @@ class Program(models.Model):
         return self.status == self.Status.ACTIVE
 
 
+class Cohort(models.Model):
+    """A wave of testers in a program, with its own dates and optional quota overrides."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="cohorts")
+    name = models.CharField(max_length=100)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    daily_generation_quota = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Overrides the program's quota when set."
+    )
+    running_jobs_per_tester = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Overrides the program's running-job limit when set."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["program", "starts_on", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "name"], name="cohort_name_unique_in_program"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="cohort_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.program} / {self.name}"
+
+
 class Membership(models.Model):
     class Role(models.TextChoices):
         TESTER = "tester"
@@ -57,6 +90,9 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="memberships")
+    cohort = models.ForeignKey(
+        Cohort, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
     role = models.CharField(max_length=32, choices=Role.choices, default=Role.TESTER)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     joined_at = models.DateTimeField(auto_now_add=True)
@@ -72,3 +108,13 @@ class Membership(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def effective_daily_quota(self) -> int:
+        cohort_quota = self.cohort.daily_generation_quota if self.cohort else None
+        return cohort_quota if cohort_quota is not None else self.program.daily_generation_quota
+
+    @property
+    def effective_running_limit(self) -> int:
+        cohort_limit = self.cohort.running_jobs_per_tester if self.cohort else None
+        return cohort_limit if cohort_limit is not None else self.program.running_jobs_per_tester

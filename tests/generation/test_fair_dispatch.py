@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from accessprogram.programs.models import Cohort
 from factories import GenerationFactory, MembershipFactory, ProgramFactory
 from generation import dispatch
 from generation.engine.render import render_video
@@ -122,3 +123,16 @@ def test_jobs_of_a_paused_program_wait(media_root, clip_bytes):
     assert engine.started == []
     job.refresh_from_db()
     assert job.status == Generation.Status.QUEUED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cohort_running_limit_overrides_the_programs(media_root, clip_bytes):
+    program = ProgramFactory(running_jobs_per_tester=1)
+    wave = Cohort.objects.create(program=program, name="Power users", running_jobs_per_tester=3)
+    member = MembershipFactory(program=program, cohort=wave)
+    GenerationFactory.create_batch(5, tester=member.user, program=program)
+    engine = TwoSlotEngine(clip_bytes, slots=5)
+
+    dispatch.advance(client_factory=lambda: engine)
+
+    assert len(engine.started) == 3

@@ -7,6 +7,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from accessprogram.programs.models import Cohort
 from factories import GenerationFactory
 from generation.models import SECONDS_CHOICES, SIZE_CHOICES, Generation
 from generation.services import (
@@ -107,3 +108,13 @@ def test_another_testers_jobs_do_not_use_my_quota(tester, program):
     program.save()
     GenerationFactory(program=program)  # someone else's
     request_generation(membership=tester, prompt="mine")
+
+
+def test_a_cohort_quota_overrides_the_programs(tester, program):
+    program.daily_generation_quota = 5
+    program.save()
+    tester.cohort = Cohort.objects.create(program=program, name="Wave 1", daily_generation_quota=1)
+    tester.save()
+    request_generation(membership=tester, prompt="one")
+    with pytest.raises(GenerationLimitReached, match="Daily quota of 1 "):
+        request_generation(membership=tester, prompt="two")
