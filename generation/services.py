@@ -148,6 +148,21 @@ def cancel_generation(*, generation: Generation, reason: str = "Cancelled by the
 
 
 @transaction.atomic
+def cancel_generations(*, jobs, reason: str) -> int:
+    """Cancel every queued or running job in `jobs` in one statement; the sweep stops them."""
+    cancelled = jobs.filter(status__in=Generation.ACTIVE_STATUSES).update(
+        status=Generation.Status.CANCELLED,
+        error_code="access_revoked",
+        error_message=reason[:500],
+        completed_at=timezone.now(),
+        engine_cleanup_pending=True,
+    )
+    if cancelled:
+        _enqueue_sweep()
+    return cancelled
+
+
+@transaction.atomic
 def delete_generation(*, generation: Generation, actor=None) -> None:
     """Hide a generation from its tester and drop its file; the record stays for tracing."""
     cancel_generation(generation=generation, reason="Deleted by the tester.")

@@ -21,6 +21,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         try:
             check_token_access(token=token)
         except AccessDenied as denied:
+            if denied.forbidden:
+                raise exceptions.PermissionDenied(str(denied)) from denied
             raise exceptions.AuthenticationFailed(str(denied)) from denied
         touch_last_used(token=token)
         return token.membership.user, token

@@ -9,7 +9,8 @@ from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership
 
 from . import tokens
-from .models import ApiToken
+from .models import AccessBlock, ApiToken
+from .revocation import block_access
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,15 @@ def issue_token(
 
 
 @transaction.atomic
-def revoke_token(*, token: ApiToken, reason: str, actor=None) -> None:
-    updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_reason=reason[:200]
+def revoke_token(*, token: ApiToken, reason: str, actor=None) -> bool:
+    """Revoke one token for good (its jobs stop too). False if it was already revoked."""
+    token = (
+        ApiToken.objects.select_for_update().select_related("membership__program").get(pk=token.pk)
     )
-    if updated:
-        record(action="token.revoked", target=token, actor=actor, reason=reason)
+    if token.revoked_at is not None:
+        return False
+    block_access(target=token, kind=AccessBlock.Kind.REVOCATION, reason=reason, actor=actor)
+    return True
 
 
 def touch_last_used(*, token: ApiToken) -> None:

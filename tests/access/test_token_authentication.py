@@ -36,6 +36,16 @@ def assert_unauthorized(response, *, says: str):
     return error["message"]
 
 
+def assert_forbidden(response, *, says: str):
+    """A good key whose holder may not use it now: 403 permission_error, saying why."""
+    assert response.status_code == 403, response.content
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"}
+    assert error["type"] == "permission_error"
+    assert says.lower() in error["message"].lower(), error["message"]
+    return error["message"]
+
+
 def stored(token_secret: str) -> ApiToken:
     return ApiToken.objects.get(digest=tokens.digest(token_secret))
 
@@ -96,26 +106,26 @@ def test_an_expired_token(tester):
 def test_a_suspended_or_removed_membership(tester, token, status):
     tester.status = status
     tester.save()
-    assert_unauthorized(get_with(f"Bearer {token}"), says="access to this program is suspended")
+    assert_forbidden(get_with(f"Bearer {token}"), says="access to this program is suspended")
 
 
 def test_a_deactivated_user(tester, token):
     tester.user.is_active = False
     tester.user.save()
-    assert_unauthorized(get_with(f"Bearer {token}"), says="suspended")
+    assert_forbidden(get_with(f"Bearer {token}"), says="suspended")
 
 
 @pytest.mark.parametrize("role", [Membership.Role.REVIEWER, Membership.Role.ADMIN])
 def test_a_tester_whose_role_changed_loses_api_access(tester, token, role):
     tester.role = role
     tester.save()
-    assert_unauthorized(get_with(f"Bearer {token}"), says="testers only")
+    assert_forbidden(get_with(f"Bearer {token}"), says="testers only")
 
 
 def test_a_paused_program(program, token):
     program.status = Program.Status.PAUSED
     program.save()
-    assert_unauthorized(get_with(f"Bearer {token}"), says="program is paused")
+    assert_forbidden(get_with(f"Bearer {token}"), says="program is paused")
 
 
 @pytest.mark.parametrize(
@@ -128,7 +138,7 @@ def test_a_paused_program(program, token):
 def test_a_program_that_is_not_running(program, token, status, says):
     program.status = status
     program.save()
-    assert_unauthorized(get_with(f"Bearer {token}"), says=says)
+    assert_forbidden(get_with(f"Bearer {token}"), says=says)
 
 
 def test_revocation_takes_effect_on_the_very_next_request(token):

@@ -1,0 +1,1 @@
+"""People: the user model every other app points at."""
