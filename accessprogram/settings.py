@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "accessprogram.access",
     "generation",
     "review",
+    "accessprogram.console",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +65,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accessprogram.console.context_processors.console_access",
             ],
         },
     },

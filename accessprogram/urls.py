@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tokens/", access_views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke", access_views.revoke, name="token-revoke"),
+    path("console/", include("accessprogram.console.urls")),
     path("admin/", admin.site.urls),
     path("v1/", include("generation.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

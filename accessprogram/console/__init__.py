@@ -1,0 +1,1 @@
+"""The staff console: dashboards, kill switch, revocations, leak alerts, audit log."""

@@ -1,0 +1,49 @@
+"""Who may use the console: staff roles, scoped to their programs.
+
+A console page for a program the user holds no staff role in answers 404, like a missing one.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from accessprogram.programs.models import Membership, Program
+
+STAFF_ROLES = (
+    Membership.Role.REVIEWER,
+    Membership.Role.PROGRAM_MANAGER,
+    Membership.Role.FINANCE,
+    Membership.Role.ADMIN,
+)
+# Roles that may cut access (revoke, suspend, kill switch) and read the audit log.
+ACCESS_CONTROL_ROLES = (Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN)
+
+
+def programs_for(user, *, roles=STAFF_ROLES) -> QuerySet[Program]:
+    if user.is_superuser:
+        return Program.objects.all()
+    return Program.objects.filter(
+        memberships__user=user,
+        memberships__role__in=roles,
+        memberships__status=Membership.Status.ACTIVE,
+    ).distinct()
+
+
+def program_for(user, slug: str, *, roles=STAFF_ROLES) -> Program:
+    return get_object_or_404(programs_for(user, roles=roles), slug=slug)
+
+
+def staff_required(view):
+    """Signed in and holding a staff role somewhere; anyone else gets 404."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not programs_for(request.user).exists():
+            raise Http404("No console for you here.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
