@@ -1,5 +1,7 @@
 """Artist portal pages. Every view needs a signed-in user and shows only their own work."""
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
@@ -7,21 +9,46 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accessprogram.programs.selectors import tester_memberships
+from accessprogram.access.selectors import block_for_tester, usable_tester_memberships
 
 from . import selectors, services
 from .forms import GenerateForm
 from .models import Generation
 
 
+class AccessBlocked(Exception):
+    def __init__(self, block):
+        self.block = block
+
+
 def _own_generation(request, public_id: str) -> Generation:
-    return get_object_or_404(selectors.visible_generations(user=request.user), public_id=public_id)
+    """The signed-in tester's generation, unless access to its program is blocked now."""
+    generation = get_object_or_404(
+        selectors.visible_generations(user=request.user), public_id=public_id
+    )
+    block = block_for_tester(user=request.user, program_id=generation.program_id)
+    if block is not None:
+        raise AccessBlocked(block)
+    return generation
+
+
+def _notice_instead_of_content(view):
+    """A blocked tester sees why (403) instead of the page they asked for."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except AccessBlocked as blocked:
+            return render(request, "generation/blocked.html", {"block": blocked.block}, status=403)
+
+    return wrapper
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def home(request):
-    memberships = list(tester_memberships(user=request.user))
+    memberships = usable_tester_memberships(user=request.user)
     form = GenerateForm(request.POST or None, memberships=memberships)
     if request.method == "POST" and memberships and form.is_valid():
         data = form.cleaned_data
@@ -57,6 +84,7 @@ def _status_context(generation: Generation) -> dict:
 
 
 @login_required
+@_notice_instead_of_content
 @require_GET
 def video(request, public_id):
     generation = _own_generation(request, public_id)
@@ -64,6 +92,7 @@ def video(request, public_id):
 
 
 @login_required
+@_notice_instead_of_content
 @require_GET
 def video_status(request, public_id):
     """The status card alone, polled by htmx while the job is queued or rendering."""
@@ -72,6 +101,7 @@ def video_status(request, public_id):
 
 
 @login_required
+@_notice_instead_of_content
 @require_POST
 def cancel_video(request, public_id):
     generation = _own_generation(request, public_id)
@@ -83,6 +113,7 @@ def cancel_video(request, public_id):
 
 
 @login_required
+@_notice_instead_of_content
 @require_GET
 def video_media(request, public_id):
     """The finished file, for its owner only; never from a public media URL."""

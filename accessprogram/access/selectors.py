@@ -1,6 +1,7 @@
 from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from accessprogram.programs.models import Membership, Program
+from accessprogram.programs.selectors import tester_memberships
 
 from . import tokens
 from .models import AccessBlock, ApiToken
@@ -110,3 +111,27 @@ def tokens_of(*, user) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(
         membership__user=user, membership__role=Membership.Role.TESTER
     ).select_related("membership__program")
+
+
+def tester_blocks(*, user) -> list[tuple[Membership, AccessBlock]]:
+    """The user's tester memberships that are blocked, each with its broadest block."""
+    memberships = Membership.objects.filter(user=user, role=Membership.Role.TESTER).select_related(
+        "program"
+    )
+    blocked = []
+    for membership in memberships:
+        block = membership_block(membership=membership)
+        if block is not None:
+            blocked.append((membership, block))
+    return blocked
+
+
+def block_for_tester(*, user, program_id) -> AccessBlock | None:
+    membership = Membership.objects.filter(user=user, program_id=program_id).first()
+    return membership_block(membership=membership) if membership else None
+
+
+def usable_tester_memberships(*, user) -> list[Membership]:
+    """Active tester memberships in active programs with no block in force."""
+    blocked = {membership.pk for membership, _ in tester_blocks(user=user)}
+    return [m for m in tester_memberships(user=user) if m.pk not in blocked]

@@ -5,17 +5,15 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accessprogram.programs.selectors import tester_memberships
-
 from .forms import NewTokenForm
-from .selectors import tokens_of
+from .selectors import tokens_of, usable_tester_memberships
 from .services import TokenError, issue_token, revoke_token
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def tokens(request):
-    memberships = list(tester_memberships(user=request.user))
+    memberships = usable_tester_memberships(user=request.user)
     form = NewTokenForm(request.POST or None, memberships=memberships)
     new_secret = None
     if request.method == "POST" and memberships and form.is_valid():

@@ -1,0 +1,171 @@
+"""Program access control: kill switch, suspensions and revocations, lifting them.
+
+Viewing: any staff role in the program. Acting: program managers and admins of the program.
+Objects of other programs answer 404."""
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accessprogram.access.models import AccessBlock, ApiToken
+from accessprogram.access.revocation import (
+    RevocationError,
+    block_access,
+    kill_switch,
+    lift_block,
+    resume_program,
+)
+from accessprogram.programs.models import Cohort, Membership
+
+from .forms import BlockForm, KillSwitchForm
+from .permissions import ACCESS_CONTROL_ROLES, program_for, programs_for, staff_required
+from .selectors import program_overview
+
+
+def _page(request, program, *, kill_form=None, status=200):
+    query = request.GET.get("q", "").strip()
+    testers = Membership.objects.filter(program=program, role=Membership.Role.TESTER)
+    if query:
+        testers = testers.filter(
+            Q(user__email__icontains=query) | Q(user__username__icontains=query)
+        )
+    blocks = AccessBlock.objects.in_force().filter(program=program).select_related("created_by")
+    can_act = programs_for(request.user, roles=ACCESS_CONTROL_ROLES).filter(pk=program.pk).exists()
+    return render(
+        request,
+        "console/program.html",
+        {
+            "overview": program_overview(program=program),
+            "program": program,
+            "blocks": blocks,
+            "blocked": {(block.level, block.target_id) for block in blocks},
+            "cohorts": Cohort.objects.filter(program=program),
+            "testers": testers.select_related("user", "cohort").order_by("user__email")[:200],
+            "query": query,
+            "kill_form": kill_form or KillSwitchForm(),
+            "can_act": can_act,
+        },
+        status=status,
+    )
+
+
+def _acting_program(request, slug):
+    return program_for(request.user, slug, roles=ACCESS_CONTROL_ROLES)
+
+
+@staff_required
+@require_GET
+def program_page(request, slug):
+    return _page(request, program_for(request.user, slug))
+
+
+@staff_required
+@require_GET
+def member_page(request, slug, membership_id):
+    program = program_for(request.user, slug)
+    member = get_object_or_404(
+        Membership.objects.select_related("user", "cohort"), pk=membership_id, program=program
+    )
+    tokens = ApiToken.objects.filter(membership=member)
+    blocks = AccessBlock.objects.in_force().filter(program=program)
+    return render(
+        request,
+        "console/member.html",
+        {
+            "program": program,
+            "member": member,
+            "tokens": tokens,
+            "blocked": {(block.level, block.target_id) for block in blocks},
+        },
+    )
+
+
+@staff_required
+@require_POST
+def kill_switch_view(request, slug):
+    program = _acting_program(request, slug)
+    form = KillSwitchForm(request.POST)
+    if not form.is_valid():
+        return _page(request, program, kill_form=form, status=422)
+    kill_switch(
+        program=program,
+        reason=form.cleaned_data["reason"],
+        message=form.cleaned_data["message"],
+        expected_back_at=form.cleaned_data["expected_back_at"],
+        actor=request.user,
+    )
+    messages.warning(request, f"{program.name} is paused. Every tester lost access just now.")
+    return redirect("console:program", slug=slug)
+
+
+@staff_required
+@require_POST
+def resume_view(request, slug):
+    program = _acting_program(request, slug)
+    lifted = resume_program(program=program, actor=request.user)
+    if lifted:
+        messages.success(request, f"{program.name} is running again.")
+    else:
+        messages.info(request, "The program was not paused.")
+    return redirect("console:program", slug=slug)
+
+
+def _target(program, level, target_id):
+    if level == AccessBlock.Level.TOKEN:
+        return get_object_or_404(
+            ApiToken.objects.select_related("membership__program"),
+            pk=target_id,
+            membership__program=program,
+        )
+    if level == AccessBlock.Level.MEMBERSHIP:
+        return get_object_or_404(Membership, pk=target_id, program=program)
+    if level == AccessBlock.Level.COHORT:
+        return get_object_or_404(Cohort, pk=target_id, program=program)
+    raise Http404
+
+
+@staff_required
+@require_POST
+def block_view(request, slug):
+    program = _acting_program(request, slug)
+    form = BlockForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
+        messages.error(request, f"Nothing was changed. {errors}")
+        return redirect("console:program", slug=slug)
+    data = form.cleaned_data
+    target = _target(program, data["level"], data["target_id"])
+    try:
+        block_access(
+            target=target,
+            kind=data["kind"],
+            reason=data["reason"],
+            message=data["message"],
+            ends_at=data["ends_at"],
+            actor=request.user,
+        )
+    except RevocationError as error:
+        messages.error(request, f"Nothing was changed: {error}")
+    else:
+        messages.success(
+            request, f"{AccessBlock.Kind(data['kind']).label} of {target} is in force."
+        )
+    return redirect("console:program", slug=slug)
+
+
+@staff_required
+@require_POST
+def lift_view(request, slug, block_id):
+    program = _acting_program(request, slug)
+    block = get_object_or_404(AccessBlock, pk=block_id, program=program)
+    try:
+        lifted = lift_block(block=block, actor=request.user)
+    except RevocationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, "Access is restored." if lifted else "That block had already ended."
+        )
+    return redirect("console:program", slug=slug)
