@@ -4,8 +4,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -13,6 +12,7 @@ from accessprogram.access.selectors import block_for_tester, usable_tester_membe
 
 from . import selectors, services
 from .forms import GenerateForm
+from .media import stored_video_response
 from .models import Generation
 
 
@@ -120,8 +120,6 @@ def video_media(request, public_id):
     generation = _own_generation(request, public_id)
     if generation.status != Generation.Status.COMPLETED or not hasattr(generation, "asset"):
         raise Http404("This video is not ready.")
-    response = FileResponse(
-        default_storage.open(generation.asset.storage_key, "rb"), content_type="video/mp4"
-    )
+    response = stored_video_response(request, storage_key=generation.asset.storage_key)
     response["Cache-Control"] = "private, no-store"
     return response

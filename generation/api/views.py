@@ -1,8 +1,6 @@
 """/v1/videos — callable by testers with a valid API token; each sees only their own videos
 in the program their token belongs to (others' ids answer 404)."""
 
-from django.core.files.storage import default_storage
-from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import parsers, permissions, status
 from rest_framework.exceptions import NotFound
@@ -13,6 +11,7 @@ from rest_framework.views import APIView
 from accessprogram.access.authentication import ApiTokenAuthentication
 
 from .. import services
+from ..media import stored_video_response
 from ..models import Generation
 from ..selectors import visible_generations
 from . import serializers
@@ -142,9 +141,8 @@ class VideoContentView(TesterApiView):
             raise Conflict(
                 f"Video is not ready: its status is {generation.status}.", code="video_not_ready"
             )
-        asset = generation.asset
-        return FileResponse(
-            default_storage.open(asset.storage_key, "rb"),
-            content_type="video/mp4",
+        return stored_video_response(
+            request,
+            storage_key=generation.asset.storage_key,
             filename=f"{generation.public_id}.mp4",
         )

@@ -1,0 +1,69 @@
+"""Serving stored videos with HTTP Range support (browsers seek, and Safari insists on it)."""
+
+import re
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK = 64 * 1024
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """(first, last) for a single satisfiable range, else None. Multiple ranges: None."""
+    match = RANGE.match(header.strip())
+    if not match or size == 0:
+        return None
+    first, last = match.groups()
+    if first == "":  # suffix: the last N bytes
+        if last == "" or int(last) == 0:
+            return None
+        return max(size - int(last), 0), size - 1
+    first = int(first)
+    last = min(int(last), size - 1) if last else size - 1
+    if first > last:
+        return None
+    return first, last
+
+
+def _read(stream, start: int, length: int):
+    try:
+        stream.seek(start)
+        while length > 0:
+            chunk = stream.read(min(CHUNK, length))
+            if not chunk:
+                break
+            length -= len(chunk)
+            yield chunk
+    finally:
+        stream.close()
+
+
+def stored_video_response(request, *, storage_key: str, filename: str | None = None):
+    """The whole file (200) or the requested byte range (206); 416 for an impossible range."""
+    size = default_storage.size(storage_key)
+    header = request.headers.get("Range")
+    if not header:
+        response = FileResponse(
+            default_storage.open(storage_key, "rb"),
+            content_type="video/mp4",
+            as_attachment=filename is not None,
+            filename=filename,
+        )
+    else:
+        byte_range = _byte_range(header, size)
+        if byte_range is None:
+            response = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{size}"
+            return response
+        first, last = byte_range
+        length = last - first + 1
+        response = StreamingHttpResponse(
+            _read(default_storage.open(storage_key, "rb"), first, length),
+            status=206,
+            content_type="video/mp4",
+        )
+        response["Content-Length"] = str(length)
+        response["Content-Range"] = f"bytes {first}-{last}/{size}"
+    response["Accept-Ranges"] = "bytes"
+    return response
