@@ -6,6 +6,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from accessprogram.programs.models import Membership, Program
@@ -331,3 +332,14 @@ def test_cancel_needs_post(browser, mine):
     assert browser.get(f"/videos/{mine.public_id}/cancel").status_code == 405
     mine.refresh_from_db()
     assert mine.status == Generation.Status.QUEUED
+
+
+def test_a_program_that_is_no_longer_offered_is_explained(client, tester):
+    """The single-program form hides the program field; its error must still show."""
+    client.force_login(tester.user)
+    response = client.post(
+        reverse("portal:home"),
+        {"membership": tester.pk + 999, "prompt": "a fox", "seconds": 4, "size": "1280x720"},
+    )
+    assert "Program: Select a valid choice." in response.content.decode()
+    assert not Generation.objects.exists()
