@@ -1,5 +1,7 @@
 from django import forms
 
+from accessprogram.programs.form_fields import MembershipChoiceForm
+
 from .models import SECONDS_CHOICES, SIZE_CHOICES
 from .services import MAX_PROMPT_LENGTH, MAX_SEED
 
@@ -11,8 +13,7 @@ SIZE_LABELS = {
 }
 
 
-class GenerateForm(forms.Form):
-    membership = forms.TypedChoiceField(label="Program", coerce=int)
+class GenerateForm(MembershipChoiceForm):
     prompt = forms.CharField(
         max_length=MAX_PROMPT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "A paper boat drifting at dusk…"}),
@@ -30,14 +31,3 @@ class GenerateForm(forms.Form):
         max_value=MAX_SEED,
         help_text="Optional. The same prompt and seed give the same video.",
     )
-
-    def __init__(self, *args, memberships, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.memberships = {m.pk: m for m in memberships}
-        self.fields["membership"].choices = [(m.pk, m.program.name) for m in memberships]
-        if len(memberships) == 1:
-            self.fields["membership"].widget = forms.HiddenInput()
-            self.fields["membership"].initial = memberships[0].pk
-
-    def clean_membership(self):
-        return self.memberships[self.cleaned_data["membership"]]

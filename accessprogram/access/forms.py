@@ -3,6 +3,8 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from accessprogram.programs.form_fields import MembershipChoiceForm
+
 EXPIRY_CHOICES = [
     ("", "Never"),
     ("7", "In 7 days"),
@@ -11,23 +13,11 @@ EXPIRY_CHOICES = [
 ]
 
 
-class NewTokenForm(forms.Form):
-    membership = forms.TypedChoiceField(label="Program", coerce=int)
+class NewTokenForm(MembershipChoiceForm):
     name = forms.CharField(
         max_length=100, help_text="Where you will use it, e.g. “laptop scripts”.", initial=""
     )
     expires_in = forms.ChoiceField(label="Expires", choices=EXPIRY_CHOICES, required=False)
-
-    def __init__(self, *args, memberships, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.memberships = {m.pk: m for m in memberships}
-        self.fields["membership"].choices = [(m.pk, m.program.name) for m in memberships]
-        if len(memberships) == 1:
-            self.fields["membership"].widget = forms.HiddenInput()
-            self.fields["membership"].initial = memberships[0].pk
-
-    def clean_membership(self):
-        return self.memberships[self.cleaned_data["membership"]]
 
     def expires_at(self):
         days = self.cleaned_data.get("expires_in")
