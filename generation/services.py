@@ -132,27 +132,19 @@ def request_generation(
 @transaction.atomic
 def cancel_generation(*, generation: Generation, reason: str = "Cancelled by the tester.") -> bool:
     """Cancel a queued or running job. Returns False when it had already finished."""
-    cancelled = Generation.objects.filter(
-        pk=generation.pk, status__in=Generation.ACTIVE_STATUSES
-    ).update(
-        status=Generation.Status.CANCELLED,
-        error_code="cancelled",
-        error_message=reason[:500],
-        completed_at=timezone.now(),
-        engine_cleanup_pending=True,
-    )
+    jobs = Generation.objects.filter(pk=generation.pk)
+    cancelled = cancel_generations(jobs=jobs, reason=reason, code="cancelled")
     if cancelled:
         generation.refresh_from_db()
-        _enqueue_sweep()
     return bool(cancelled)
 
 
 @transaction.atomic
-def cancel_generations(*, jobs, reason: str) -> int:
+def cancel_generations(*, jobs, reason: str, code: str = "access_revoked") -> int:
     """Cancel every queued or running job in `jobs` in one statement; the sweep stops them."""
     cancelled = jobs.filter(status__in=Generation.ACTIVE_STATUSES).update(
         status=Generation.Status.CANCELLED,
-        error_code="access_revoked",
+        error_code=code,
         error_message=reason[:500],
         completed_at=timezone.now(),
         engine_cleanup_pending=True,
