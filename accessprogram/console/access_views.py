@@ -21,7 +21,7 @@ from accessprogram.programs.models import Cohort, Membership
 
 from .forms import BlockForm, KillSwitchForm
 from .permissions import ACCESS_CONTROL_ROLES, program_for, programs_for, staff_required
-from .selectors import program_overview
+from .selectors import label_blocks, program_overview
 
 
 def _page(request, program, *, kill_form=None, status=200):
@@ -39,8 +39,7 @@ def _page(request, program, *, kill_form=None, status=200):
         {
             "overview": program_overview(program=program),
             "program": program,
-            "blocks": blocks,
-            "blocked": {(block.level, block.target_id) for block in blocks},
+            "blocks": label_blocks(blocks),
             "cohorts": Cohort.objects.filter(program=program),
             "testers": testers.select_related("user", "cohort").order_by("user__email")[:200],
             "query": query,
@@ -69,7 +68,6 @@ def member_page(request, slug, membership_id):
         Membership.objects.select_related("user", "cohort"), pk=membership_id, program=program
     )
     tokens = ApiToken.objects.filter(membership=member)
-    blocks = AccessBlock.objects.in_force().filter(program=program)
     return render(
         request,
         "console/member.html",
@@ -77,7 +75,6 @@ def member_page(request, slug, membership_id):
             "program": program,
             "member": member,
             "tokens": tokens,
-            "blocked": {(block.level, block.target_id) for block in blocks},
         },
     )
 

@@ -3,8 +3,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from accessprogram.access.models import AccessBlock
-from accessprogram.programs.models import Membership, Program
+from accessprogram.access.models import AccessBlock, ApiToken
+from accessprogram.programs.models import Cohort, Membership, Program
 from generation.models import Generation
 
 
@@ -36,3 +36,27 @@ def program_overview(*, program: Program) -> ProgramOverview:
         blocks_in_force=blocks.count(),
         **jobs,
     )
+
+
+def label_blocks(blocks) -> list[AccessBlock]:
+    """Blocks with `target_label` set to a readable name of what each one blocks."""
+    blocks = list(blocks)
+    ids = {level: {b.target_id for b in blocks if b.level == level} for level in AccessBlock.Level}
+    Level = AccessBlock.Level
+    labels = {
+        Level.PROGRAM: {p.pk: p.name for p in Program.objects.filter(pk__in=ids[Level.PROGRAM])},
+        Level.COHORT: {c.pk: c.name for c in Cohort.objects.filter(pk__in=ids[Level.COHORT])},
+        Level.MEMBERSHIP: {
+            m.pk: m.user.email
+            for m in Membership.objects.filter(pk__in=ids[Level.MEMBERSHIP]).select_related("user")
+        },
+        Level.TOKEN: {
+            t.pk: f"{t.name} ({t.display_prefix}…) of {t.membership.user.email}"
+            for t in ApiToken.objects.filter(pk__in=ids[Level.TOKEN]).select_related(
+                "membership__user"
+            )
+        },
+    }
+    for block in blocks:
+        block.target_label = labels[block.level].get(block.target_id, f"#{block.target_id}")
+    return blocks

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import access_views, views
+from . import access_views, audit_views, views
 
 app_name = "console"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("audit/", audit_views.audit_log, name="audit"),
     path("programs/<slug:slug>/", access_views.program_page, name="program"),
     path(
         "programs/<slug:slug>/members/<int:membership_id>/",

@@ -145,3 +145,12 @@ def test_staff_of_another_program_get_404_everywhere(client, program, tester, to
     )
     assert response.status_code == 404
     assert api_status(token).status_code == 200
+
+
+def test_blocks_are_listed_by_name(client, manager, program, tester):
+    client.post(
+        reverse("console:block", args=[program.slug]),
+        {"level": "membership", "target_id": tester.pk, "kind": "suspension", "reason": "spam"},
+    )
+    page = client.get(reverse("console:program", args=[program.slug])).content.decode()
+    assert tester.user.email in page.split("Blocks in force</h2>")[1].split("</table>")[0]
