@@ -94,7 +94,8 @@ def request_generation(
     )
     # Lock the membership row so two simultaneous requests cannot both slip under a limit.
     membership = (
-        Membership.objects.select_for_update()
+        # of=("self",): PostgreSQL cannot lock the nullable side (cohort) of an outer join.
+        Membership.objects.select_for_update(of=("self",))
         .select_related("program", "cohort")
         .get(pk=membership.pk)
     )

@@ -5,9 +5,38 @@ from .models import AuditRecord
 
 @admin.register(AuditRecord)
 class AuditRecordAdmin(admin.ModelAdmin):
-    list_display = ["occurred_at", "action", "target_type", "target_id", "actor"]
+    """Read-only: the chain (see audit.chain) would show any change made here anyway."""
+
+    list_display = [
+        "sequence",
+        "occurred_at",
+        "action",
+        "target_type",
+        "target_id",
+        "actor",
+        "hash_prefix",
+    ]
     list_filter = ["action", "target_type"]
     search_fields = ["target_id", "action"]
+    list_select_related = ["actor"]
+    ordering = ["-sequence"]
+    show_full_result_count = False  # skip a second COUNT(*) over the whole log
+    fields = [
+        "sequence",
+        "occurred_at",
+        "actor",
+        "action",
+        "target_type",
+        "target_id",
+        "data",
+        "prev_hash",
+        "hash",
+    ]
+    readonly_fields = ["sequence", "occurred_at", "prev_hash", "hash"]  # editable=False fields
+
+    @admin.display(description="hash")
+    def hash_prefix(self, obj):
+        return obj.hash[:12]
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -1,9 +1,12 @@
-from .permissions import programs_for
+from .permissions import ACCESS_CONTROL_ROLES, programs_for
 
 
 def console_access(request):
-    """Whether to show the Console link (evaluated only when a template asks)."""
+    """Which console links to show (each evaluated only when a template asks)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"can_use_console": False}
-    return {"can_use_console": lambda: programs_for(user).exists()}
+        return {"can_use_console": False, "can_control_access": False}
+    return {
+        "can_use_console": lambda: programs_for(user).exists(),
+        "can_control_access": lambda: programs_for(user, roles=ACCESS_CONTROL_ROLES).exists(),
+    }
