@@ -27,10 +27,15 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth's sessions page uses it
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "accessprogram.accounts",
     "accessprogram.audit",
     "accessprogram.programs",
@@ -47,9 +52,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accessprogram.programs.middleware.StaffMfaMiddleware",
+    "accessprogram.programs.middleware.AgreementGateMiddleware",
 ]
 
 ROOT_URLCONF = "accessprogram.urls"
@@ -101,9 +110,39 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "portal:home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# --- Accounts (django-allauth) --------------------------------------------------------------
+# Sign-up only through an invitation link (see accessprogram.programs.adapters).
+ACCOUNT_ADAPTER = "accessprogram.programs.adapters.InvitationAccountAdapter"
+ACCOUNT_FORMS = {"signup": "accessprogram.programs.forms.InvitationSignupForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Early access] "
+# Failed sign-ins are rate limited per address and per account (allauth's defaults, explicit).
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env("LOGIN_FAILED_RATE_LIMIT", default="10/m/ip,5/5m/key"),
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Early access"
+# Every staff role (reviewer, program manager, finance, admin) must set up TOTP before opening a
+# staff page; testers may. Only switched off by tests that are about something else.
+STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=True)
+USERSESSIONS_TRACK_ACTIVITY = False  # no write on every request
+# Invitation links: where they point, and how long they work.
+PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=14)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -199,6 +238,18 @@ SPECTACULAR_SETTINGS = {
 }
 # Token last-used time is written at most this often, keeping writes off the hot path.
 API_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
+
+# --- Leak response --------------------------------------------------------------------------
+# Secret scanners sign their reports to /v1/leaked-tokens with this (HMAC-SHA256).
+LEAK_SCANNER_SECRET = env("LEAK_SCANNER_SECRET", default="dev-scanner-secret")
+# Defaults for a program without an AnomalyPolicy: past any of these within the window, the
+# token is suspended automatically. Counted in the cache, never in the database.
+ANOMALY_WINDOW_SECONDS = env.int("ANOMALY_WINDOW_SECONDS", default=60)
+ANOMALY_MAX_ADDRESSES = env.int("ANOMALY_MAX_ADDRESSES", default=20)
+ANOMALY_MAX_REQUESTS = env.int("ANOMALY_MAX_REQUESTS", default=600)
+ANOMALY_MAX_USER_AGENTS = env.int("ANOMALY_MAX_USER_AGENTS", default=10)
+# Proxies in front of the app that append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 LOGGING = {
     "version": 1,

@@ -1,17 +1,25 @@
+from allauth.account import views as account_views
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accessprogram.access import views as access_views
 
+# The admin signs in through allauth too, so the second factor cannot be skipped there.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("allauth.urls")),
+    # The old names stay valid for code that reverses them: the same allauth views.
+    path("accounts/login/", account_views.login, name="login"),
+    path("accounts/logout/", account_views.logout, name="logout"),
     path("tokens/", access_views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke", access_views.revoke, name="token-revoke"),
+    path("", include("accessprogram.programs.urls")),
     path("console/", include("accessprogram.console.urls")),
     path("admin/", admin.site.urls),
+    path("v1/", include("accessprogram.access.api_urls")),
     path("v1/", include("generation.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

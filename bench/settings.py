@@ -15,3 +15,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+# The benches drive one token far past any human rate: keep the anomaly detector counting (its
+# cost is part of what they measure) but never suspending the token mid-run.
+ANOMALY_MAX_REQUESTS = 10**9

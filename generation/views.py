@@ -8,7 +8,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accessprogram.access.selectors import block_for_tester, usable_tester_memberships
+from accessprogram.access.selectors import block_for_tester, tokens_of, usable_tester_memberships
+from accessprogram.programs.selectors import onboarding_checklist
 
 from . import selectors, services
 from .forms import GenerateForm
@@ -68,10 +69,21 @@ def home(request):
             messages.success(request, "Your video is queued.")
             return redirect("portal:video", public_id=generation.public_id)
     generations = selectors.visible_generations(user=request.user)[:50]
+    checklist = []
+    if memberships:  # a tester's first steps, shown until every one is done
+        checklist = onboarding_checklist(
+            user=request.user, has_token=tokens_of(user=request.user).exists()
+        )
+        checklist = checklist if not all(step.done for step in checklist) else []
     return render(
         request,
         "generation/home.html",
-        {"form": form, "memberships": memberships, "generations": generations},
+        {
+            "form": form,
+            "memberships": memberships,
+            "generations": generations,
+            "checklist": checklist,
+        },
     )
 
 

@@ -63,3 +63,17 @@ def worker(engine, tmp_path, transactional_db, media_root):
     process = WorkerProcess(engine=engine, log=tmp_path / "worker.log")
     yield process
     process.stop()
+
+
+@pytest.fixture(autouse=True)
+def staff_mfa_not_required(settings):
+    """Staff must set up MFA before staff pages (tests/programs/test_staff_mfa.py covers that);
+    other tests sign staff in with force_login and test something else."""
+    settings.STAFF_MFA_REQUIRED = False
+
+
+@pytest.fixture(autouse=True)
+def no_login_rate_limits(settings):
+    """Every test signs in from 127.0.0.1; allauth's per-address limits would trip across
+    tests sharing the cache. tests/programs/test_login_rate_limit.py turns them back on."""
+    settings.ACCOUNT_RATE_LIMITS = False

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ApiToken
+from .models import AnomalyPolicy, ApiToken, LeakAlert, LeakReport
 
 
 @admin.register(ApiToken)
@@ -17,3 +17,36 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ["display_prefix", "name", "membership__user__email"]
     readonly_fields = ["digest", "display_prefix", "created_at", "last_used_at"]
     raw_id_fields = ["membership"]
+
+
+@admin.register(AnomalyPolicy)
+class AnomalyPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "program",
+        "enabled",
+        "window_seconds",
+        "max_addresses",
+        "max_requests",
+        "max_user_agents",
+        "updated_at",
+    ]
+    list_filter = ["enabled"]
+    raw_id_fields = ["program"]
+
+
+@admin.register(LeakReport)
+class LeakReportAdmin(admin.ModelAdmin):
+    list_display = ["token", "program", "url", "source", "outcome", "status", "reported_at"]
+    list_filter = ["status", "outcome", "program"]
+    search_fields = ["token__display_prefix", "url", "token__membership__user__email"]
+    raw_id_fields = ["token", "program", "handled_by"]
+    readonly_fields = ["token", "program", "url", "source", "outcome", "reported_at"]
+
+
+@admin.register(LeakAlert)
+class LeakAlertAdmin(admin.ModelAdmin):
+    list_display = ["token", "program", "kind", "status", "resolution", "detected_at"]
+    list_filter = ["status", "kind", "program"]
+    search_fields = ["token__display_prefix", "token__membership__user__email"]
+    raw_id_fields = ["token", "program", "suspension", "acknowledged_by", "resolved_by"]
+    readonly_fields = ["token", "program", "kind", "evidence", "detected_at", "suspension"]

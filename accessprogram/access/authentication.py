@@ -1,5 +1,6 @@
 from rest_framework import authentication, exceptions
 
+from .anomalies import TokenSuspended, check_token_use
 from .selectors import AccessDenied, check_token_access, token_for_secret
 from .services import touch_last_used
 
@@ -24,6 +25,10 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             if denied.forbidden:
                 raise exceptions.PermissionDenied(str(denied)) from denied
             raise exceptions.AuthenticationFailed(str(denied)) from denied
+        try:
+            check_token_use(token=token, request=request)
+        except TokenSuspended as suspended:
+            raise exceptions.PermissionDenied(str(suspended)) from suspended
         touch_last_used(token=token)
         return token.membership.user, token
 

@@ -107,3 +107,148 @@ class AccessBlock(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} of {self.level} {self.target_id}"
+
+
+class AnomalyPolicy(models.Model):
+    """Per-program thresholds for automatic suspension of a token used in unusual ways.
+
+    Optional: a program without one uses the ANOMALY_* settings; a blank field uses its setting."""
+
+    program = models.OneToOneField(
+        "programs.Program", on_delete=models.CASCADE, related_name="anomaly_policy"
+    )
+    enabled = models.BooleanField(
+        default=True, help_text="Off: tokens of this program are never suspended automatically."
+    )
+    window_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Sliding window, 60 to 600 seconds. Blank: the default."
+    )
+    max_addresses = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Distinct client addresses one token may use per window."
+    )
+    max_requests = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Requests one token may make per window."
+    )
+    max_user_agents = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Distinct user agents one token may use per window."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "anomaly policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(window_seconds__isnull=True)
+                | models.Q(window_seconds__gte=60, window_seconds__lte=600),
+                name="anomaly_window_60_to_600_seconds",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    (models.Q(max_addresses__isnull=True) | models.Q(max_addresses__gte=1))
+                    & (models.Q(max_requests__isnull=True) | models.Q(max_requests__gte=1))
+                    & (models.Q(max_user_agents__isnull=True) | models.Q(max_user_agents__gte=1))
+                ),
+                name="anomaly_thresholds_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Anomaly policy of {self.program}"
+
+
+class LeakReport(models.Model):
+    """A platform token found in public by a secret scanner, reported to /v1/leaked-tokens."""
+
+    class Outcome(models.TextChoices):
+        REVOKED = "revoked"
+        ALREADY_REVOKED = "already_revoked", "Already revoked"
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        ACKNOWLEDGED = "acknowledged"
+        RESOLVED = "resolved"
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="leak_reports")
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="leak_reports"
+    )
+    url = models.URLField(max_length=2000, help_text="Where the scanner found the token.")
+    source = models.CharField(max_length=100, blank=True, help_text="Which scanner reported it.")
+    reported_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        indexes = [models.Index(fields=["program", "status"], name="leak_report_program_status")]
+
+    def __str__(self):
+        return f"{self.token.display_prefix}… at {self.url}"
+
+
+class LeakAlert(models.Model):
+    """A token suspended automatically after unusual use, with the evidence, for staff to judge."""
+
+    class Kind(models.TextChoices):
+        ADDRESS_SPREAD = "address_spread", "Many client addresses"
+        BURST = "burst", "Burst of requests"
+        USER_AGENTS = "user_agents", "Many user agents"
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        ACKNOWLEDGED = "acknowledged"
+        RESOLVED = "resolved"
+
+    class Resolution(models.TextChoices):
+        REVOKED = "revoked", "Token revoked"
+        REINSTATED = "reinstated", "Token reinstated"
+        DISMISSED = "dismissed"
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="leak_alerts")
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="leak_alerts"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    evidence = models.JSONField(default=dict)
+    detected_at = models.DateTimeField(default=timezone.now)
+    suspension = models.ForeignKey(
+        AccessBlock, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution = models.CharField(max_length=16, choices=Resolution.choices, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-detected_at", "-id"]
+        indexes = [models.Index(fields=["program", "status"], name="leak_alert_program_status")]
+        constraints = [
+            # One alert (and so one suspension) per token until staff resolve it.
+            models.UniqueConstraint(
+                fields=["token"],
+                condition=~models.Q(status="resolved"),
+                name="one_unresolved_leak_alert_per_token",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="resolved", resolved_at__isnull=False)
+                | (~models.Q(status="resolved") & models.Q(resolved_at__isnull=True)),
+                name="leak_alert_resolved_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.token.display_prefix}…"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status == self.Status.RESOLVED

@@ -4,7 +4,6 @@ Viewing: any staff role in the program. Acting: program managers and admins of t
 Objects of other programs answer 404."""
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -18,19 +17,16 @@ from accessprogram.access.revocation import (
     resume_program,
 )
 from accessprogram.programs.models import Cohort, Membership
+from accessprogram.programs.services import change_membership
 
-from .forms import BlockForm, KillSwitchForm
+from .forms import BlockForm, KillSwitchForm, MemberFilterForm, MembershipChangeForm
 from .permissions import ACCESS_CONTROL_ROLES, program_for, programs_for, staff_required
 from .selectors import label_blocks, program_overview
 
 
 def _page(request, program, *, kill_form=None, status=200):
-    query = request.GET.get("q", "").strip()
-    testers = Membership.objects.filter(program=program, role=Membership.Role.TESTER)
-    if query:
-        testers = testers.filter(
-            Q(user__email__icontains=query) | Q(user__username__icontains=query)
-        )
+    filters = MemberFilterForm(request.GET, program=program)
+    members = filters.filter(Membership.objects.filter(program=program))
     blocks = AccessBlock.objects.in_force().filter(program=program).select_related("created_by")
     can_act = programs_for(request.user, roles=ACCESS_CONTROL_ROLES).filter(pk=program.pk).exists()
     return render(
@@ -41,8 +37,10 @@ def _page(request, program, *, kill_form=None, status=200):
             "program": program,
             "blocks": label_blocks(blocks),
             "cohorts": Cohort.objects.filter(program=program),
-            "testers": testers.select_related("user", "cohort").order_by("user__email")[:200],
-            "query": query,
+            "members": members.select_related("user", "cohort", "added_by").order_by("user__email")[
+                :200
+            ],
+            "filters": filters,
             "kill_form": kill_form or KillSwitchForm(),
             "can_act": can_act,
         },
@@ -68,6 +66,8 @@ def member_page(request, slug, membership_id):
         Membership.objects.select_related("user", "cohort"), pk=membership_id, program=program
     )
     tokens = ApiToken.objects.filter(membership=member)
+    can_act = programs_for(request.user, roles=ACCESS_CONTROL_ROLES).filter(pk=program.pk).exists()
+    initial = {"role": member.role, "cohort": member.cohort}
     return render(
         request,
         "console/member.html",
@@ -75,6 +75,8 @@ def member_page(request, slug, membership_id):
             "program": program,
             "member": member,
             "tokens": tokens,
+            "can_act": can_act,
+            "change_form": MembershipChangeForm(initial=initial, program=program),
         },
     )
 
@@ -166,3 +168,23 @@ def lift_view(request, slug, block_id):
             request, "Access is restored." if lifted else "That block had already ended."
         )
     return redirect("console:program", slug=slug)
+
+
+@staff_required
+@require_POST
+def change_member_view(request, slug, membership_id):
+    program = _acting_program(request, slug)
+    member = get_object_or_404(Membership, pk=membership_id, program=program)
+    form = MembershipChangeForm(request.POST, program=program)
+    if not form.is_valid():
+        messages.error(request, "Nothing was changed: choose a valid role and cohort.")
+    elif change_membership(
+        membership=member,
+        role=form.cleaned_data["role"],
+        cohort=form.cleaned_data["cohort"],
+        actor=request.user,
+    ):
+        messages.success(request, "The member's role and cohort are updated.")
+    else:
+        messages.info(request, "Nothing to change.")
+    return redirect("console:member", slug=slug, membership_id=membership_id)

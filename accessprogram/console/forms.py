@@ -1,7 +1,9 @@
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from accessprogram.access.models import AccessBlock
+from accessprogram.programs.models import Cohort, Membership
 
 
 class KillSwitchForm(forms.Form):
@@ -60,3 +62,43 @@ class BlockForm(forms.Form):
         if data.get("ends_at") and data["ends_at"] <= timezone.now():
             self.add_error("ends_at", "The end must lie in the future.")
         return data
+
+
+class MembershipChangeForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+    cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), required=False)
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = Cohort.objects.filter(program=program)
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search")
+    role = forms.ChoiceField(choices=[("", "Any role"), *Membership.Role.choices], required=False)
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Membership.Status.choices], required=False
+    )
+    cohort = forms.ModelChoiceField(
+        queryset=Cohort.objects.none(), required=False, empty_label="Any cohort"
+    )
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = Cohort.objects.filter(program=program)
+
+    def filter(self, members):
+        if not self.is_valid():
+            return members.none()
+        data = self.cleaned_data
+        if data["q"]:
+            members = members.filter(
+                Q(user__email__icontains=data["q"]) | Q(user__username__icontains=data["q"])
+            )
+        if data["role"]:
+            members = members.filter(role=data["role"])
+        if data["status"]:
+            members = members.filter(status=data["status"])
+        if data["cohort"]:
+            members = members.filter(cohort=data["cohort"])
+        return members

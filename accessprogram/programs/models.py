@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Program(models.Model):
@@ -20,6 +21,9 @@ class Program(models.Model):
     )
     active_jobs_per_tester = models.PositiveIntegerField(
         default=100, help_text="Queued plus running jobs one tester may hold."
+    )
+    applications_open = models.BooleanField(
+        default=False, help_text="Show the public application page of this program."
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -96,6 +100,14 @@ class Membership(models.Model):
     role = models.CharField(max_length=32, choices=Role.choices, default=Role.TESTER)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     joined_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who invited or added this member.",
+    )
 
     class Meta:
         constraints = [
@@ -118,3 +130,195 @@ class Membership(models.Model):
     def effective_running_limit(self) -> int:
         cohort_limit = self.cohort.running_jobs_per_tester if self.cohort else None
         return cohort_limit if cohort_limit is not None else self.program.running_jobs_per_tester
+
+
+class Agreement(models.Model):
+    """One published version of a program's terms (NDA). The highest version is the current one."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="agreements")
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200, default="Program agreement")
+    text = models.TextField()
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["program", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "version"], name="agreement_version_unique_in_program"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="agreement_version_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.program} agreement v{self.version}"
+
+
+class AgreementAcceptance(models.Model):
+    """Who accepted which version, when, and from which address. Never updated."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agreement_acceptances"
+    )
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="acceptances")
+    accepted_at = models.DateTimeField(auto_now_add=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-accepted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "user"], name="one_acceptance_per_agreement_and_user"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} accepted {self.agreement}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def live(self):
+        """Sent or opened, not yet past their expiry: the ones that can still be accepted."""
+        return self.filter(
+            status__in=[Invitation.Status.SENT, Invitation.Status.OPENED],
+            expires_at__gt=timezone.now(),
+        )
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link that lets one email address join a program as a tester.
+
+    Only a digest of the link's secret is stored; resending issues a new secret."""
+
+    class Status(models.TextChoices):
+        SENT = "sent"
+        OPENED = "opened"
+        ACCEPTED = "accepted"
+        EXPIRED = "expired"
+        REVOKED = "revoked"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="invitations")
+    cohort = models.ForeignKey(
+        Cohort, null=True, blank=True, on_delete=models.PROTECT, related_name="invitations"
+    )
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    digest = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SENT)
+    expires_at = models.DateTimeField()
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    send_count = models.PositiveIntegerField(default=0)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # At most one invitation per address and program that can still be used.
+            models.UniqueConstraint(
+                fields=["program", "email"],
+                condition=models.Q(status__in=["sent", "opened"]),
+                name="one_open_invitation_per_email_and_program",
+            ),
+        ]
+        indexes = [models.Index(fields=["program", "status"])]
+
+    def __str__(self):
+        return f"Invitation of {self.email} to {self.program}"
+
+    @property
+    def effective_status(self) -> str:
+        live = self.status in (self.Status.SENT, self.Status.OPENED)
+        if live and self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.status
+
+
+class ApplicationQuestion(models.Model):
+    """A question on a program's public application page, set by its staff."""
+
+    class Kind(models.TextChoices):
+        SHORT = "short", "Short answer"
+        LONG = "long", "Long answer"
+        URL = "url", "Link"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="questions")
+    label = models.CharField(max_length=200)
+    help_text = models.CharField(max_length=300, blank=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.SHORT)
+    required = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["program", "position", "pk"]
+
+    def __str__(self):
+        return self.label
+
+
+class Application(models.Model):
+    """Someone asking to join a program; staff accept (an invitation follows) or decline."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted"
+        ACCEPTED = "accepted"
+        DECLINED = "declined"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="applications")
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    # [{"question": label, "answer": text}, ...]: the questions as they were asked.
+    answers = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_message = models.TextField(blank=True)
+    invitation = models.OneToOneField(
+        Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="application"
+    )
+
+    class Meta:
+        ordering = ["submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "email"],
+                condition=models.Q(status="submitted"),
+                name="one_pending_application_per_email_and_program",
+            ),
+        ]
+        indexes = [models.Index(fields=["program", "status", "submitted_at"])]
+
+    def __str__(self):
+        return f"Application of {self.email} to {self.program}"
+
+
+class TesterProfile(models.Model):
+    """How a tester presents themself to the program team."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tester_profile"
+    )
+    display_name = models.CharField(max_length=100)
+    portfolio_url = models.URLField(blank=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.display_name

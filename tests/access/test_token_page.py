@@ -65,4 +65,4 @@ def test_other_peoples_tokens_are_invisible_and_answer_404(signed_in, program):
 def test_signed_out_visitors_are_sent_to_sign_in(client):
     response = client.get(reverse("tokens"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))

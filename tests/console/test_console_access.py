@@ -28,7 +28,7 @@ def test_testers_get_404_and_no_console_link(client, tester):
 def test_signed_out_visitors_are_sent_to_sign_in(client, db):
     response = client.get(reverse("console:dashboard"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_a_user_without_any_membership_gets_404(client, db):

@@ -68,8 +68,8 @@ def sign_in(page, live_server):
 
     def sign_in(user, password: str = FACTORY_PASSWORD):
         page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill(user.username)
-        page.get_by_label("Password").fill(password)
+        page.fill("#id_login", user.username)
+        page.fill("#id_password", password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(f"{live_server.url}/")
 

@@ -160,7 +160,7 @@ def test_anonymous_visitor_is_sent_to_sign_in_and_a_bad_password_is_refused(
 
     alert = page.get_by_role("alert")
     expect(alert).to_be_visible()
-    expect(alert).to_contain_text("correct username and password")
+    expect(alert).to_contain_text("password you specified are not correct")
     assert "/accounts/login/" in page.url
     # The username is kept, the password is not.
     expect(page.get_by_label("Username")).to_have_value(tester.user.username)

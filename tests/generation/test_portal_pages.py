@@ -98,7 +98,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, mine, method, path):
 
 def test_the_login_page_signs_a_tester_in(client, tester):
     response = client.post(
-        "/accounts/login/", {"username": tester.user.username, "password": PASSWORD}
+        "/accounts/login/", {"login": tester.user.username, "password": PASSWORD}
     )
     assert response.status_code == 302
     assert response["Location"] == "/"

@@ -1,3 +1,4 @@
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -5,8 +6,13 @@ from django.db import transaction
 
 from accessprogram.access.models import ApiToken
 from accessprogram.access.services import issue_token, revoke_token
-from accessprogram.programs.models import Membership, Program
+from accessprogram.programs.models import Agreement, Membership, Program
+from accessprogram.programs.services import accept_agreement, publish_agreement
 
+DEMO_AGREEMENT = (
+    "Demo terms: keep outputs private until a reviewer approves sharing, and never publish "
+    "your API token."
+)
 DEMO_TOKEN_NAME = "Demo token"  # noqa: S105 - a label, not a secret
 DEMO_ACCOUNTS = [
     # (username, email, role, first name, password)
@@ -39,7 +45,18 @@ class Command(BaseCommand):
             user.is_staff = user.is_superuser = role == Membership.Role.ADMIN
             user.save()
             Membership.objects.get_or_create(user=user, program=program, defaults={"role": role})
+            # allauth signs in verified addresses only.
+            EmailAddress.objects.update_or_create(
+                user=user, email=user.email, defaults={"verified": True, "primary": True}
+            )
             users[username] = user
+        # The demo testers have accepted the current agreement, so they reach the portal at once.
+        agreement = Agreement.objects.filter(program=program).order_by("-version").first()
+        if agreement is None:
+            agreement = publish_agreement(program=program, text=DEMO_AGREEMENT)
+        for username, _, role, _, _ in DEMO_ACCOUNTS:
+            if role == Membership.Role.TESTER:
+                accept_agreement(user=users[username], agreement=agreement, ip_address=None)
         # One live demo token at a time: a re-run replaces it, since the old secret was not kept.
         artist = Membership.objects.get(user=users["artist"], program=program)
         for token in ApiToken.objects.filter(
@@ -56,6 +73,10 @@ class Command(BaseCommand):
         write("  Sign in with (username / password):")
         for username, _, role, _, password in DEMO_ACCOUNTS:
             write(f"    {role:<16} {username} / {password}")
+        write(
+            "  (Staff accounts are asked to set up two-factor authentication (TOTP) on their first"
+            " console visit.)"
+        )
         write("\n  Demo tester API token (shown once; stored hashed):")
         write(f"    {secret}\n")
         write("  Try it with the openai SDK:")

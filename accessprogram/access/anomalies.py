@@ -1,0 +1,313 @@
+"""Unusual use of one token — many client addresses, a burst, many user agents — suspends it.
+
+Called by the authentication class after a token passed its checks. Use is counted per token in
+Django's cache (Redis in production, so every web process sees the same counts), never in the
+database: a request costs one get_many and one set. Counts live in minute buckets; the window
+slides over them, the oldest bucket counting only for the part of it still inside the window.
+
+Past a threshold the token alone is suspended (its owner's other tokens and everyone else keep
+working), a LeakAlert with the evidence is raised for staff, and the request is refused. While
+that alert is unresolved nothing is raised or suspended again for the token.
+"""
+
+import ipaddress
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError, transaction
+
+from accessprogram.audit.services import record
+
+from . import notifications
+from .models import AccessBlock, ApiToken, LeakAlert
+from .revocation import block_access
+
+logger = logging.getLogger(__name__)
+
+BUCKET_SECONDS = 60
+SHARDS = 2  # per minute bucket; see record_use
+MAX_WINDOW_SECONDS = 600  # AnomalyPolicy's check constraint keeps windows at most this long
+ALERTED_SECONDS = 600  # how long "an alert is unresolved" is remembered without a DB look-up
+USER_AGENT_LENGTH = 200
+EVIDENCE_ROWS = 100  # addresses / user agents kept in an alert's evidence, busiest first
+SUSPENDED_MESSAGE = (
+    "This API token was suspended automatically after unusual use; contact the program team."
+)
+NO_USER_AGENT = "(none)"
+
+clock = time.time  # tests move time by replacing this
+
+
+class TokenSuspended(Exception):
+    """This request tripped the detector: the token is now suspended; refuse it (403)."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    enabled: bool
+    window_seconds: int
+    max_addresses: int
+    max_requests: int
+    max_user_agents: int
+
+
+def thresholds_for(program) -> Thresholds:
+    """The program's AnomalyPolicy over the settings; fetched with the token (select_related)."""
+    try:
+        policy = program.anomaly_policy
+    except ObjectDoesNotExist:
+        policy = None
+
+    def pick(field: str, setting: str) -> int:
+        value = getattr(policy, field, None)
+        return value if value is not None else getattr(settings, setting)
+
+    return Thresholds(
+        enabled=policy.enabled if policy is not None else True,
+        window_seconds=min(pick("window_seconds", "ANOMALY_WINDOW_SECONDS"), MAX_WINDOW_SECONDS),
+        max_addresses=pick("max_addresses", "ANOMALY_MAX_ADDRESSES"),
+        max_requests=pick("max_requests", "ANOMALY_MAX_REQUESTS"),
+        max_user_agents=pick("max_user_agents", "ANOMALY_MAX_USER_AGENTS"),
+    )
+
+
+def client_address(meta) -> str:
+    """REMOTE_ADDR, or the address the outermost trusted proxy saw when proxies are trusted.
+
+    Each trusted proxy appends the address it received the request from to X-Forwarded-For, so
+    with N of them the client is the N-th entry from the right; anything further left is
+    whatever the client chose to send. IPv6 counts per /64, one subscriber's usual allocation."""
+    address = meta.get("REMOTE_ADDR", "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [
+            part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+        ]
+        if forwarded:
+            address = forwarded[-proxies] if len(forwarded) >= proxies else forwarded[0]
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64] or "unknown"
+    if parsed.version == 6:
+        if parsed.ipv4_mapped:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+# --- Counting ---------------------------------------------------------------------------------
+
+
+def _base_key(token: ApiToken) -> str:
+    # The digest part keeps keys distinct when a database reuses ids (tests, restored backups).
+    return f"tokenuse:{token.pk}:{token.digest[:12]}"
+
+
+def _buckets(now: float, window: int) -> range:
+    return range(int((now - window) // BUCKET_SECONDS), int(now // BUCKET_SECONDS) + 1)
+
+
+def _keys(base: str, buckets: range) -> dict[tuple[int, int], str]:
+    return {(b, s): f"{base}:{b}:{s}" for b in buckets for s in range(SHARDS)}
+
+
+def _merge(into: dict, entries: dict, *, since: float) -> None:
+    for name, (count, first, last) in entries.items():
+        if last < since:
+            continue
+        if name in into:
+            seen = into[name]
+            into[name] = [seen[0] + count, min(seen[1], first), max(seen[2], last)]
+        else:
+            into[name] = [count, first, last]
+
+
+def _count_in(entries: dict, name: str, now: float, *, limit: int) -> None:
+    if name in entries:
+        entries[name][0] += 1
+        entries[name][2] = now
+    elif len(entries) < limit:  # past the limit the token trips anyway; keep memory bounded
+        entries[name] = [1, now, now]
+
+
+@dataclass
+class Usage:
+    """What one token did within the window, this request included."""
+
+    requests: int
+    addresses: dict  # address -> [requests, first seen, last seen] (unix seconds)
+    user_agents: dict  # user agent -> [requests, first seen, last seen]
+
+
+def record_use(
+    *, token: ApiToken, address: str, user_agent: str, thresholds: Thresholds, now: float
+) -> Usage:
+    """Count this request and return the token's usage in the window: one get_many, one set.
+
+    Each minute bucket is split into a few shards and a request updates one shard picked at
+    random, so two concurrent requests rarely read-modify-write the same value; when they do,
+    one request goes uncounted (an undercount never suspends a token wrongly)."""
+    window = thresholds.window_seconds
+    base = _base_key(token)
+    keys = _keys(base, _buckets(now, window))
+    found = cache.get_many(keys.values())
+
+    since = now - window
+    requests, addresses, user_agents = 0.0, {}, {}
+    for (bucket, _), key in keys.items():
+        if key in found:
+            shard = found[key]
+            # The oldest bucket reaches back before the window: count the part inside it.
+            inside = min(1.0, ((bucket + 1) * BUCKET_SECONDS - since) / BUCKET_SECONDS)
+            requests += shard["n"] * inside
+            _merge(addresses, shard["a"], since=since)
+            _merge(user_agents, shard["u"], since=since)
+
+    mine_key = keys[(int(now // BUCKET_SECONDS), random.randrange(SHARDS))]
+    mine = found.get(mine_key) or {"n": 0, "a": {}, "u": {}}
+    mine["n"] += 1
+    _count_in(mine["a"], address, now, limit=thresholds.max_addresses + 1)
+    _count_in(mine["u"], user_agent, now, limit=thresholds.max_user_agents + 1)
+    cache.set(mine_key, mine, window + 2 * BUCKET_SECONDS)
+
+    _merge(addresses, {address: [1, now, now]}, since=since)
+    _merge(user_agents, {user_agent: [1, now, now]}, since=since)
+    return Usage(
+        requests=round(requests) + 1,
+        addresses=addresses,
+        user_agents=user_agents,
+    )
+
+
+def forget_use(*, token: ApiToken) -> None:
+    """Start counting afresh, e.g. after staff reinstate the token."""
+    base = _base_key(token)
+    keys = _keys(base, _buckets(clock(), MAX_WINDOW_SECONDS))
+    cache.delete_many([f"{base}:alerted", *keys.values()])
+
+
+# --- Judging ----------------------------------------------------------------------------------
+
+
+def tripped(usage: Usage, thresholds: Thresholds) -> list[str]:
+    """The kinds of anomaly present, the most telling first."""
+    kinds = []
+    if len(usage.addresses) > thresholds.max_addresses:
+        kinds.append(LeakAlert.Kind.ADDRESS_SPREAD)
+    if len(usage.user_agents) > thresholds.max_user_agents:
+        kinds.append(LeakAlert.Kind.USER_AGENTS)
+    if usage.requests > thresholds.max_requests:
+        kinds.append(LeakAlert.Kind.BURST)
+    return kinds
+
+
+def check_token_use(*, token: ApiToken, request) -> None:
+    """Count this use of `token`; raise TokenSuspended if it crossed a threshold just now."""
+    thresholds = thresholds_for(token.membership.program)
+    if not thresholds.enabled:
+        return
+    now = clock()
+    user_agent = request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_LENGTH] or NO_USER_AGENT
+    usage = record_use(
+        token=token,
+        address=client_address(request.META),
+        user_agent=user_agent,
+        thresholds=thresholds,
+        now=now,
+    )
+    kinds = tripped(usage, thresholds)
+    if not kinds:
+        return
+    alerted_key = f"{_base_key(token)}:alerted"
+    if cache.get(alerted_key):
+        return  # an alert is unresolved: raised, and suspended, once is enough
+    evidence = build_evidence(usage, thresholds, kinds=kinds, now=now)
+    alert = raise_alert(token=token, kind=kinds[0], evidence=evidence)
+    cache.set(alerted_key, True, ALERTED_SECONDS)
+    if alert is None and not _suspended(token):
+        # An alert is still unresolved but staff let the token work again: their call stands.
+        return
+    raise TokenSuspended(SUSPENDED_MESSAGE)
+
+
+def _suspended(token: ApiToken) -> bool:
+    return (
+        AccessBlock.objects.in_force()
+        .filter(level=AccessBlock.Level.TOKEN, target_id=token.pk)
+        .exists()
+    )
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat(timespec="seconds")
+
+
+def _rows(entries: dict, label: str) -> list[dict]:
+    busiest = sorted(entries.items(), key=lambda item: (-item[1][0], item[1][1]))
+    return [
+        {label: name, "requests": count, "first_seen": _iso(first), "last_seen": _iso(last)}
+        for name, (count, first, last) in busiest[:EVIDENCE_ROWS]
+    ]
+
+
+def build_evidence(usage: Usage, thresholds: Thresholds, *, kinds, now: float) -> dict:
+    return {
+        "detected_at": _iso(now),
+        "window_seconds": thresholds.window_seconds,
+        "triggered": [str(kind) for kind in kinds],
+        "thresholds": {
+            "addresses": thresholds.max_addresses,
+            "requests": thresholds.max_requests,
+            "user_agents": thresholds.max_user_agents,
+        },
+        "request_count": usage.requests,
+        "address_count": len(usage.addresses),
+        "addresses": _rows(usage.addresses, "address"),
+        "user_agent_count": len(usage.user_agents),
+        "user_agents": _rows(usage.user_agents, "user_agent"),
+    }
+
+
+@transaction.atomic
+def raise_alert(*, token: ApiToken, kind: str, evidence: dict) -> LeakAlert | None:
+    """Suspend the token and raise an alert, once: None if an unresolved alert already exists."""
+    program = token.membership.program
+    try:
+        with transaction.atomic():
+            alert = LeakAlert.objects.create(
+                token=token, program=program, kind=kind, evidence=evidence
+            )
+    except IntegrityError:
+        return None
+    alert.suspension = block_access(
+        target=token,
+        kind=AccessBlock.Kind.SUSPENSION,
+        reason=(
+            f"Automatic: {alert.get_kind_display().lower()} within "
+            f"{evidence['window_seconds']} s (leak alert #{alert.pk})."
+        ),
+        message=SUSPENDED_MESSAGE,
+    )
+    alert.save(update_fields=["suspension"])
+    record(
+        action="leak.alert_raised",
+        target=alert,
+        token=token.display_prefix,
+        program=program.slug,
+        kind=kind,
+        request_count=evidence["request_count"],
+        address_count=evidence["address_count"],
+        user_agent_count=evidence["user_agent_count"],
+    )
+    transaction.on_commit(lambda: notifications.alert_raised(alert=alert))
+    logger.warning(
+        "Token %s… suspended automatically: %s (alert #%s)", token.display_prefix, kind, alert.pk
+    )
+    return alert

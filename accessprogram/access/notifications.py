@@ -1,0 +1,122 @@
+"""Emails about leaked and suspended tokens, to the tester and to the program's access staff.
+
+Called through transaction.on_commit, so nobody hears of a revocation that rolled back. One
+message per recipient: no one sees who else was told. Sending failures are logged, not raised:
+the revocation has happened either way and the console shows it.
+"""
+
+import logging
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+
+from accessprogram.programs.models import Membership
+
+logger = logging.getLogger(__name__)
+
+# Who answers for a program's access: the same roles the console lets cut access.
+RESPONDER_ROLES = (Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN)
+CONSOLE_PATH = "/console/leaks/"
+
+
+def console_url() -> str:
+    return getattr(settings, "PORTAL_URL", "").rstrip("/") + CONSOLE_PATH
+
+
+def responders(program) -> list[str]:
+    return sorted(
+        set(
+            Membership.objects.filter(
+                program=program, role__in=RESPONDER_ROLES, status=Membership.Status.ACTIVE
+            )
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+    )
+
+
+def _send(messages: list[tuple[str, str, str, list[str]]]) -> None:
+    if not messages:
+        return
+    try:
+        send_mass_mail(messages, fail_silently=False)
+    except Exception:
+        logger.exception("Could not send %d leak notification(s)", len(messages))
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.email or user.username
+
+
+def tokens_reported(*, reports) -> None:
+    """Tokens just revoked because a secret scanner found them in public."""
+    sender = settings.DEFAULT_FROM_EMAIL
+    by_tester, by_program = defaultdict(list), defaultdict(list)
+    for report in reports:
+        by_tester[report.token.membership.user].append(report)
+        by_program[report.program].append(report)
+    messages = []
+    for user, own in by_tester.items():
+        if not user.email:
+            continue
+        lines = [
+            f"- {r.token.display_prefix}… “{r.token.name}” ({r.program.name}), found at {r.url}"
+            for r in own
+        ]
+        body = (
+            f"Hello {_name(user)},\n\n"
+            "A secret scanner found the following API token(s) of yours in public, so we have "
+            "revoked them. They no longer work.\n\n" + "\n".join(lines) + "\n\n"
+            "Create a new token on the API tokens page, keep it out of published code and demos, "
+            "and remove the old one from where it was published.\n"
+        )
+        messages.append(
+            ("Your API token was found in public and revoked", body, sender, [user.email])
+        )
+    for program, own in by_program.items():
+        lines = [
+            f"- {r.token.display_prefix}… of {_name(r.token.membership.user)}, found at {r.url}"
+            + (f" (reported by {r.source})" if r.source else "")
+            for r in own
+        ]
+        body = (
+            f"{len(own)} API token(s) of {program.name} were reported leaked and revoked at "
+            "once:\n\n" + "\n".join(lines) + f"\n\nDetails in the console: {console_url()}\n"
+        )
+        subject = f"[{program.name}] {len(own)} leaked API token(s) revoked"
+        messages += [(subject, body, sender, [email]) for email in responders(program)]
+    _send(messages)
+
+
+def alert_raised(*, alert) -> None:
+    """A token just suspended automatically after unusual use."""
+    sender = settings.DEFAULT_FROM_EMAIL
+    token, program = alert.token, alert.program
+    user = token.membership.user
+    evidence = alert.evidence
+    summary = (
+        f"{evidence.get('request_count')} requests from {evidence.get('address_count')} "
+        f"address(es) with {evidence.get('user_agent_count')} user agent(s) within "
+        f"{evidence.get('window_seconds')} s"
+    )
+    messages = []
+    if user.email:
+        body = (
+            f"Hello {_name(user)},\n\n"
+            f"Your API token {token.display_prefix}… “{token.name}” ({program.name}) was suspended "
+            f"automatically after unusual use: {summary}. Your other tokens keep working.\n\n"
+            "If you did not expect this use, the token may have leaked: revoke it on the API "
+            "tokens page. Otherwise contact the program team to have it reinstated.\n"
+        )
+        messages.append(
+            ("Your API token was suspended after unusual use", body, sender, [user.email])
+        )
+    body = (
+        f"The API token {token.display_prefix}… of {_name(user)} was suspended automatically: "
+        f"{alert.get_kind_display().lower()} ({summary}).\n\n"
+        f"Review the evidence, then revoke it for good or reinstate it: {console_url()}\n"
+    )
+    subject = f"[{program.name}] API token suspended after unusual use"
+    messages += [(subject, body, sender, [email]) for email in responders(program)]
+    _send(messages)

@@ -1,0 +1,313 @@
+"""Onboarding pages of the console: agreements, invitations and applications of one program.
+
+Program managers and admins of that program only; anyone else gets 404, like a missing page."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accessprogram.programs import applications, invitations
+from accessprogram.programs import selectors as program_selectors
+from accessprogram.programs.models import (
+    Application,
+    ApplicationQuestion,
+    Cohort,
+    Invitation,
+    Membership,
+)
+from accessprogram.programs.services import OnboardingError, publish_agreement
+
+from .permissions import program_for, staff_required
+
+ONBOARDING_ROLES = (Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN)
+
+
+def _managed_program(request, slug):
+    return program_for(request.user, slug, roles=ONBOARDING_ROLES)
+
+
+class PublishAgreementForm(forms.Form):
+    title = forms.CharField(max_length=200, initial="Program agreement")
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 12}))
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def agreements(request, slug):
+    program = _managed_program(request, slug)
+    current = program_selectors.current_agreement(program=program)
+    form = PublishAgreementForm(
+        request.POST or None, initial={"text": current.text if current else ""}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            agreement = publish_agreement(
+                program=program,
+                title=form.cleaned_data["title"],
+                text=form.cleaned_data["text"],
+                actor=request.user,
+            )
+        except OnboardingError as error:
+            form.add_error("text", str(error))
+        else:
+            messages.success(
+                request,
+                f"Version {agreement.version} is published. Every tester must accept it "
+                "before using the portal or the API again.",
+            )
+            return redirect("console:agreements", slug=program.slug)
+    return render(
+        request,
+        "console/onboarding/agreements.html",
+        {
+            "program": program,
+            "form": form,
+            "current": current,
+            "versions": program.agreements.all(),
+            "not_accepted": (
+                program_selectors.testers_without_acceptance(agreement=current) if current else ()
+            ),
+        },
+    )
+
+
+# --- Invitations ----------------------------------------------------------------------------
+
+
+class InviteForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False)
+    email = forms.EmailField()
+    cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), required=False)
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, prefix="one", **kwargs)
+        self.fields["cohort"].queryset = Cohort.objects.filter(program=program)
+
+
+class CsvForm(forms.Form):
+    file = forms.FileField(
+        required=False, help_text="CSV with the columns name, email, cohort (a header is optional)."
+    )
+    text = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="csv", **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload is not None:
+            if upload.size > MAX_CSV_BYTES:
+                raise forms.ValidationError("The file is too large (at most 1 MB).")
+            try:
+                data["text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError as error:
+                raise forms.ValidationError("The file is not UTF-8 text.") from error
+        if not data.get("text", "").strip():
+            raise forms.ValidationError("Choose a CSV file.")
+        return data
+
+
+MAX_CSV_BYTES = 1_000_000
+
+
+def _invitations_page(request, program, *, invite_form=None, csv_form=None, rows=None, status=200):
+    invites = Invitation.objects.filter(program=program).select_related("cohort", "invited_by")
+    status_filter = request.GET.get("status", "")
+    return render(
+        request,
+        "console/onboarding/invitations.html",
+        {
+            "program": program,
+            "invite_form": invite_form or InviteForm(program=program),
+            "csv_form": csv_form or CsvForm(),
+            "rows": rows,
+            "rows_ok": rows is not None and rows and not any(r.errors for r in rows),
+            "invitations": [
+                i for i in invites[:500] if not status_filter or i.effective_status == status_filter
+            ],
+            "statuses": Invitation.Status.values,
+            "status_filter": status_filter,
+        },
+        status=status,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def invitations_page(request, slug):
+    program = _managed_program(request, slug)
+    if request.method == "GET":
+        return _invitations_page(request, program)
+    form = InviteForm(request.POST, program=program)
+    if form.is_valid():
+        try:
+            invitations.invite(
+                program=program,
+                email=form.cleaned_data["email"],
+                name=form.cleaned_data["name"],
+                cohort=form.cleaned_data["cohort"],
+                actor=request.user,
+            )
+        except OnboardingError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("console:invitations", slug=program.slug)
+    return _invitations_page(request, program, invite_form=form, status=422)
+
+
+@staff_required
+@require_POST
+def invitations_csv(request, slug):
+    """Upload → preview with per-row errors; confirm (the same text) → invite every row."""
+    program = _managed_program(request, slug)
+    form = CsvForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _invitations_page(request, program, csv_form=form, status=422)
+    text = form.cleaned_data["text"]
+    if request.POST.get("confirm") == "yes":
+        try:
+            issued = invitations.bulk_invite(program=program, text=text, actor=request.user)
+        except OnboardingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{len(issued)} invitations sent.")
+            return redirect("console:invitations", slug=program.slug)
+    rows = invitations.check_csv(program=program, text=text)
+    bound = CsvForm(initial={"text": text})
+    if form.errors:
+        bound = form
+    status = 422 if any(r.errors for r in rows) or form.errors else 200
+    return _invitations_page(request, program, csv_form=bound, rows=rows, status=status)
+
+
+def _invitation_of(request, slug, invitation_id):
+    program = _managed_program(request, slug)
+    return get_object_or_404(Invitation, pk=invitation_id, program=program)
+
+
+@staff_required
+@require_POST
+def invitation_resend(request, slug, invitation_id):
+    invitation = _invitation_of(request, slug, invitation_id)
+    try:
+        invitations.resend_invitation(invitation=invitation, actor=request.user)
+    except OnboardingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"A new link was sent to {invitation.email}.")
+    return redirect("console:invitations", slug=slug)
+
+
+@staff_required
+@require_POST
+def invitation_revoke(request, slug, invitation_id):
+    invitation = _invitation_of(request, slug, invitation_id)
+    try:
+        invitations.revoke_invitation(invitation=invitation, actor=request.user)
+    except OnboardingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"The invitation of {invitation.email} is revoked.")
+    return redirect("console:invitations", slug=slug)
+
+
+# --- Applications ---------------------------------------------------------------------------
+
+
+class QuestionForm(forms.ModelForm):
+    class Meta:
+        model = ApplicationQuestion
+        fields = ["label", "help_text", "kind", "required"]
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
+    cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), required=False)
+    message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="Sent to the applicant when you decline.",
+    )
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = Cohort.objects.filter(program=program)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def applications_page(request, slug):
+    """The queue (oldest first), the questions, and the switch that opens the public page."""
+    program = _managed_program(request, slug)
+    question_form = QuestionForm(request.POST or None, prefix="q")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action in ("open", "close"):
+            applications.set_applications_open(
+                program=program, is_open=action == "open", actor=request.user
+            )
+            return redirect("console:applications", slug=slug)
+        if action == "remove":
+            question = get_object_or_404(
+                ApplicationQuestion, pk=request.POST.get("question"), program=program
+            )
+            applications.remove_question(question=question, actor=request.user)
+            return redirect("console:applications", slug=slug)
+        if question_form.is_valid():
+            data = question_form.cleaned_data
+            try:
+                applications.add_question(program=program, actor=request.user, **data)
+            except OnboardingError as error:
+                question_form.add_error("label", str(error))
+            else:
+                return redirect("console:applications", slug=slug)
+    status_filter = request.GET.get("status") or Application.Status.SUBMITTED
+    return render(
+        request,
+        "console/onboarding/applications.html",
+        {
+            "program": program,
+            "question_form": question_form,
+            "questions": ApplicationQuestion.objects.filter(program=program),
+            "applications": Application.objects.filter(program=program, status=status_filter)[:200],
+            "statuses": Application.Status.values,
+            "status_filter": status_filter,
+        },
+        status=422 if question_form.errors else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def application_page(request, slug, application_id):
+    program = _managed_program(request, slug)
+    application = get_object_or_404(Application, pk=application_id, program=program)
+    form = DecideForm(request.POST or None, program=program)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == "accept":
+                applications.accept_application(
+                    application=application, cohort=data["cohort"], actor=request.user
+                )
+                messages.success(
+                    request, f"Accepted; an invitation is on its way to {application.email}."
+                )
+            else:
+                applications.decline_application(
+                    application=application, message=data["message"], actor=request.user
+                )
+                messages.success(request, f"Declined; {application.email} will be told.")
+        except OnboardingError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("console:applications", slug=slug)
+    return render(
+        request,
+        "console/onboarding/application.html",
+        {"program": program, "application": application, "form": form},
+        status=422 if form.errors else 200,
+    )

@@ -1,0 +1,296 @@
+"""Invitations: single-use, expiring links bound to one email address (services).
+
+Only a SHA-256 digest of a link's secret is stored. The secret exists in the email alone, so
+resending issues a new secret and the old link stops working."""
+
+import csv
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from accessprogram.audit.services import record
+
+from .models import Cohort, Invitation, Membership, Program
+from .services import OnboardingError
+
+MAX_CSV_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    invitation: Invitation
+    secret: str
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _lifetime() -> timedelta:
+    return timedelta(days=getattr(settings, "INVITATION_DAYS", 14))
+
+
+def _normalise(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def _enqueue_send(invitation: Invitation, secret: str) -> None:
+    from .tasks import send_invitation_email
+
+    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, secret))
+
+
+def _expire_stale(*, program: Program, email: str) -> None:
+    """Open invitations past their expiry become `expired`, freeing the address for a new one."""
+    Invitation.objects.filter(
+        program=program,
+        email=email,
+        status__in=[Invitation.Status.SENT, Invitation.Status.OPENED],
+        expires_at__lte=timezone.now(),
+    ).update(status=Invitation.Status.EXPIRED)
+
+
+def email_problem(*, program: Program, email: str) -> str | None:
+    """Why this address cannot be invited to the program now, or None."""
+    try:
+        validate_email(email)
+    except ValidationError:
+        return f"“{email}” is not a valid email address." if email else "The email is missing."
+    if Membership.objects.filter(program=program, user__email__iexact=email).exists():
+        return f"{email} is already a member of this program."
+    if Invitation.objects.live().filter(program=program, email=email).exists():
+        return f"{email} already has an open invitation to this program (resend it instead)."
+    return None
+
+
+def _create(*, program, email, name, cohort, actor) -> IssuedInvitation:
+    secret = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        program=program,
+        cohort=cohort,
+        email=email,
+        name=name.strip(),
+        digest=digest(secret),
+        expires_at=timezone.now() + _lifetime(),
+        invited_by=actor,
+    )
+    record(
+        action="invitation.create",
+        target=invitation,
+        actor=actor,
+        program=program.slug,
+        email=email,
+        cohort=cohort.name if cohort else None,
+    )
+    _enqueue_send(invitation, secret)
+    return IssuedInvitation(invitation=invitation, secret=secret)
+
+
+@transaction.atomic
+def invite(
+    *, program: Program, email: str, name: str = "", cohort: Cohort | None = None, actor=None
+) -> IssuedInvitation:
+    email = _normalise(email)
+    if cohort is not None and cohort.program_id != program.pk:
+        raise OnboardingError("That cohort belongs to another program.")
+    _expire_stale(program=program, email=email)
+    problem = email_problem(program=program, email=email)
+    if problem:
+        raise OnboardingError(problem)
+    return _create(program=program, email=email, name=name, cohort=cohort, actor=actor)
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+@dataclass
+class CsvRow:
+    line: int
+    name: str
+    email: str
+    cohort_name: str
+    cohort: Cohort | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def check_csv(*, program: Program, text: str) -> list[CsvRow]:
+    """Parse `name,email,cohort` rows (a header row is optional) and say what is wrong with each.
+
+    Reads only; the preview shows this, and bulk_invite refuses anything with an error."""
+    cohorts = {c.name.lower(): c for c in Cohort.objects.filter(program=program)}
+    rows: list[CsvRow] = []
+    seen: dict[str, int] = {}
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    for line, values in enumerate(reader, start=1):
+        if not any(v.strip() for v in values):
+            continue
+        if line == 1 and [v.strip().lower() for v in values][:2] == ["name", "email"]:
+            continue
+        padded = [v.strip() for v in values] + ["", "", ""]
+        row = CsvRow(line=line, name=padded[0], email=_normalise(padded[1]), cohort_name=padded[2])
+        if len(values) > 3:
+            row.errors.append(f"Expected 3 columns (name, email, cohort), found {len(values)}.")
+        if row.cohort_name:
+            row.cohort = cohorts.get(row.cohort_name.lower())
+            if row.cohort is None:
+                row.errors.append(f"There is no cohort “{row.cohort_name}” in this program.")
+        if row.email in seen:
+            row.errors.append(f"{row.email} is also on line {seen[row.email]}.")
+        else:
+            problem = email_problem(program=program, email=row.email)
+            if problem:
+                row.errors.append(problem)
+            if row.email:
+                seen[row.email] = line
+        rows.append(row)
+        if len(rows) > MAX_CSV_ROWS:
+            row.errors.append(f"At most {MAX_CSV_ROWS} rows per upload.")
+            break
+    return rows
+
+
+@transaction.atomic
+def bulk_invite(*, program: Program, text: str, actor=None) -> list[IssuedInvitation]:
+    """Invite every row, or nobody: any row with an error refuses the whole file."""
+    Invitation.objects.filter(
+        program=program,
+        status__in=[Invitation.Status.SENT, Invitation.Status.OPENED],
+        expires_at__lte=timezone.now(),
+    ).update(status=Invitation.Status.EXPIRED)
+    rows = check_csv(program=program, text=text)
+    if not rows:
+        raise OnboardingError("The file has no rows to invite.")
+    bad = [row for row in rows if row.errors]
+    if bad:
+        raise OnboardingError(
+            f"{len(bad)} of {len(rows)} rows have errors; nothing was sent. "
+            "Fix them and upload again."
+        )
+    return [
+        _create(program=program, email=r.email, name=r.name, cohort=r.cohort, actor=actor)
+        for r in rows
+    ]
+
+
+# --- Lifecycle ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def resend_invitation(*, invitation: Invitation, actor=None) -> IssuedInvitation:
+    """A fresh link and expiry for an invitation not yet accepted or revoked."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status in (Invitation.Status.ACCEPTED, Invitation.Status.REVOKED):
+        raise OnboardingError(f"This invitation is {invitation.status}; it cannot be resent.")
+    others = Invitation.objects.live().filter(program=invitation.program, email=invitation.email)
+    if others.exclude(pk=invitation.pk).exists():
+        raise OnboardingError(f"{invitation.email} already has another open invitation.")
+    if Membership.objects.filter(
+        program=invitation.program, user__email__iexact=invitation.email
+    ).exists():
+        raise OnboardingError(f"{invitation.email} is already a member of this program.")
+    secret = secrets.token_urlsafe(32)
+    invitation.digest = digest(secret)
+    invitation.status = Invitation.Status.SENT
+    invitation.expires_at = timezone.now() + _lifetime()
+    invitation.save(update_fields=["digest", "status", "expires_at"])
+    record(action="invitation.resend", target=invitation, actor=actor, email=invitation.email)
+    _enqueue_send(invitation, secret)
+    return IssuedInvitation(invitation=invitation, secret=secret)
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation: Invitation, actor=None) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status not in (Invitation.Status.SENT, Invitation.Status.OPENED):
+        raise OnboardingError(f"This invitation is {invitation.status}; it cannot be revoked.")
+    invitation.status = Invitation.Status.REVOKED
+    invitation.save(update_fields=["status"])
+    record(action="invitation.revoke", target=invitation, actor=actor, email=invitation.email)
+    return invitation
+
+
+_UNUSABLE = {
+    Invitation.Status.ACCEPTED: "This invitation has already been used.",
+    Invitation.Status.REVOKED: "This invitation was withdrawn by the program team.",
+    Invitation.Status.EXPIRED: "This invitation has expired. Ask the program team for a new one.",
+}
+NOT_FOUND = "This invitation link is not valid. Check that you copied the whole link."
+
+
+def usable_invitation(*, invitation: Invitation) -> Invitation:
+    """The invitation if it can still be accepted; OnboardingError saying why not otherwise."""
+    status = invitation.effective_status
+    if status in _UNUSABLE:
+        raise OnboardingError(_UNUSABLE[status])
+    return invitation
+
+
+def open_invitation(*, secret: str) -> Invitation:
+    """The invitation behind a link, marked opened; OnboardingError if it cannot be used."""
+    invitation = (
+        Invitation.objects.select_related("program", "cohort")
+        .filter(digest=digest(secret or ""))
+        .first()
+    )
+    if invitation is None:
+        raise OnboardingError(NOT_FOUND)
+    if invitation.effective_status == Invitation.Status.EXPIRED != invitation.status:
+        Invitation.objects.filter(pk=invitation.pk).update(status=Invitation.Status.EXPIRED)
+    usable_invitation(invitation=invitation)
+    if invitation.status == Invitation.Status.SENT:
+        invitation.status = Invitation.Status.OPENED
+        invitation.opened_at = timezone.now()
+        invitation.save(update_fields=["status", "opened_at"])
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, invitation_id: int, user) -> Membership:
+    """Join the invitation's program and cohort as a tester. Single use: a second call fails."""
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("program")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None:
+        raise OnboardingError(NOT_FOUND)
+    usable_invitation(invitation=invitation)
+    if _normalise(user.email) != invitation.email:
+        raise OnboardingError(
+            f"This invitation is for {invitation.email}; you are signed in as {user.email}."
+        )
+    if Membership.objects.filter(user=user, program=invitation.program).exists():
+        raise OnboardingError("You are already a member of this program.")
+    membership = Membership.objects.create(
+        user=user,
+        program=invitation.program,
+        cohort=invitation.cohort,
+        role=Membership.Role.TESTER,
+        added_by=invitation.invited_by,
+    )
+    invitation.status = Invitation.Status.ACCEPTED
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["status", "accepted_at", "accepted_by"])
+    record(
+        action="invitation.accept",
+        target=invitation,
+        actor=user,
+        program=invitation.program.slug,
+        membership=membership.pk,
+    )
+    return membership
+
+
+def account_exists(*, email: str) -> bool:
+    return get_user_model().objects.filter(email__iexact=_normalise(email)).exists()

@@ -1,0 +1,117 @@
+"""Writes for programs: agreements (and, in invitations.py, invitations)."""
+
+from zoneinfo import available_timezones
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accessprogram.audit.services import record
+
+from .models import Agreement, AgreementAcceptance, Cohort, Membership, Program, TesterProfile
+
+
+class OnboardingError(Exception):
+    """Bad input for an onboarding step; the message is shown to the person as it is."""
+
+
+@transaction.atomic
+def publish_agreement(*, program: Program, text: str, title: str = "", actor=None) -> Agreement:
+    """Publish the next version of the program's agreement; every tester must accept it anew."""
+    text = text.strip()
+    if not text:
+        raise OnboardingError("The agreement text is empty.")
+    # Lock the program row so two publishers cannot pick the same version number.
+    Program.objects.select_for_update().filter(pk=program.pk).first()
+    latest = Agreement.objects.filter(program=program).aggregate(v=Max("version"))["v"] or 0
+    agreement = Agreement.objects.create(
+        program=program,
+        version=latest + 1,
+        title=title.strip() or "Program agreement",
+        text=text,
+        published_at=timezone.now(),
+        published_by=actor,
+    )
+    record(
+        action="agreement.publish",
+        target=agreement,
+        actor=actor,
+        program=program.slug,
+        version=agreement.version,
+    )
+    return agreement
+
+
+def accept_agreement(*, user, agreement: Agreement, ip_address: str | None) -> AgreementAcceptance:
+    """Record that `user` accepted this version. Accepting twice keeps the first acceptance."""
+    existing = AgreementAcceptance.objects.filter(user=user, agreement=agreement).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            acceptance = AgreementAcceptance.objects.create(
+                user=user, agreement=agreement, ip_address=ip_address or None
+            )
+            record(
+                action="agreement.accept",
+                target=acceptance,
+                actor=user,
+                program=agreement.program.slug,
+                version=agreement.version,
+                ip_address=ip_address,
+            )
+    except IntegrityError:  # a double submit raced us: the first one counts
+        return AgreementAcceptance.objects.get(user=user, agreement=agreement)
+    return acceptance
+
+
+@transaction.atomic
+def save_profile(*, user, display_name: str, portfolio_url: str = "", timezone_name: str = "UTC"):
+    if not display_name.strip():
+        raise OnboardingError("Enter a display name.")
+    if timezone_name not in available_timezones():
+        raise OnboardingError(f"Unknown time zone “{timezone_name}”.")
+    profile, _ = TesterProfile.objects.update_or_create(
+        user=user,
+        defaults={
+            "display_name": display_name.strip(),
+            "portfolio_url": portfolio_url.strip(),
+            "timezone": timezone_name,
+        },
+    )
+    record(action="profile.update", target=profile, actor=user)
+    return profile
+
+
+@transaction.atomic
+def change_membership(*, membership: Membership, role: str, cohort: Cohort | None, actor) -> bool:
+    """Change a member's role and cohort. Returns False when nothing changed."""
+    if cohort is not None and cohort.program_id != membership.program_id:
+        raise OnboardingError("That cohort belongs to another program.")
+    if role not in Membership.Role.values:
+        raise OnboardingError("Unknown role.")
+    membership = Membership.objects.select_for_update(of=("self",)).get(pk=membership.pk)
+    before = {"role": membership.role, "cohort": membership.cohort_id}
+    after = {"role": role, "cohort": cohort.pk if cohort else None}
+    if before == after:
+        return False
+    Membership.objects.filter(pk=membership.pk).update(role=role, cohort=cohort)
+    if before["role"] != role:
+        record(
+            action="membership.role_changed",
+            target=membership,
+            actor=actor,
+            program=membership.program.slug,
+            old=before["role"],
+            new=role,
+        )
+    if before["cohort"] != after["cohort"]:
+        record(
+            action="membership.cohort_changed",
+            target=membership,
+            actor=actor,
+            program=membership.program.slug,
+            old=before["cohort"],
+            new=after["cohort"],
+        )
+    return True
