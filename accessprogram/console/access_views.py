@@ -16,10 +16,18 @@ from accessprogram.access.revocation import (
     lift_block,
     resume_program,
 )
+from accessprogram.accounts.services import end_web_sessions
+from accessprogram.audit.services import record
 from accessprogram.programs.models import Cohort, Membership
-from accessprogram.programs.services import change_membership
+from accessprogram.programs.services import OnboardingError, change_membership, create_cohort
 
-from .forms import BlockForm, KillSwitchForm, MemberFilterForm, MembershipChangeForm
+from .forms import (
+    BlockForm,
+    CohortForm,
+    KillSwitchForm,
+    MemberFilterForm,
+    MembershipChangeForm,
+)
 from .permissions import ACCESS_CONTROL_ROLES, program_for, programs_for, staff_required
 from .selectors import label_blocks, program_overview
 
@@ -42,6 +50,7 @@ def _page(request, program, *, kill_form=None, status=200):
             ],
             "filters": filters,
             "kill_form": kill_form or KillSwitchForm(),
+            "cohort_form": CohortForm(),
             "can_act": can_act,
         },
         status=status,
@@ -187,4 +196,34 @@ def change_member_view(request, slug, membership_id):
         messages.success(request, "The member's role and cohort are updated.")
     else:
         messages.info(request, "Nothing to change.")
+    return redirect("console:member", slug=slug, membership_id=membership_id)
+
+
+@staff_required
+@require_POST
+def create_cohort_view(request, slug):
+    program = _acting_program(request, slug)
+    form = CohortForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
+        messages.error(request, f"No cohort was created. {errors}")
+        return redirect("console:program", slug=slug)
+    try:
+        cohort = create_cohort(program=program, actor=request.user, **form.cleaned_data)
+    except OnboardingError as error:
+        messages.error(request, f"No cohort was created: {error}")
+    else:
+        messages.success(request, f"Cohort {cohort.name} created.")
+    return redirect("console:program", slug=slug)
+
+
+@staff_required
+@require_POST
+def end_sessions_view(request, slug, membership_id):
+    """Sign a member out everywhere (their next request needs a new sign-in)."""
+    program = _acting_program(request, slug)
+    member = get_object_or_404(Membership, pk=membership_id, program=program)
+    end_web_sessions(user_ids=[member.user_id])
+    record(action="sessions.ended", target=member, actor=request.user, program=program.slug)
+    messages.success(request, f"Every web session of {member.user.email} has ended.")
     return redirect("console:member", slug=slug, membership_id=membership_id)

@@ -102,3 +102,15 @@ class MemberFilterForm(forms.Form):
         if data["cohort"]:
             members = members.filter(cohort=data["cohort"])
         return members
+
+
+class CohortForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    starts_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    daily_generation_quota = forms.IntegerField(
+        required=False, min_value=0, label="Daily quota (override)"
+    )
+    running_jobs_per_tester = forms.IntegerField(
+        required=False, min_value=1, label="Running jobs per tester (override)"
+    )

@@ -18,6 +18,12 @@ urlpatterns = [
         access_views.change_member_view,
         name="member-change",
     ),
+    path(
+        "programs/<slug:slug>/members/<int:membership_id>/end-sessions",
+        access_views.end_sessions_view,
+        name="member-end-sessions",
+    ),
+    path("programs/<slug:slug>/cohorts", access_views.create_cohort_view, name="cohort-create"),
     path("programs/<slug:slug>/kill-switch", access_views.kill_switch_view, name="kill-switch"),
     path("programs/<slug:slug>/resume", access_views.resume_view, name="resume"),
     path("programs/<slug:slug>/block", access_views.block_view, name="block"),

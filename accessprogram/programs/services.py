@@ -115,3 +115,33 @@ def change_membership(*, membership: Membership, role: str, cohort: Cohort | Non
             new=after["cohort"],
         )
     return True
+
+
+@transaction.atomic
+def create_cohort(
+    *,
+    program: Program,
+    name: str,
+    starts_on=None,
+    ends_on=None,
+    daily_generation_quota: int | None = None,
+    running_jobs_per_tester: int | None = None,
+    actor,
+) -> Cohort:
+    name = name.strip()
+    if not name:
+        raise OnboardingError("A cohort needs a name.")
+    if starts_on and ends_on and ends_on < starts_on:
+        raise OnboardingError("A cohort cannot end before it starts.")
+    if Cohort.objects.filter(program=program, name__iexact=name).exists():
+        raise OnboardingError(f"The program already has a cohort called {name}.")
+    cohort = Cohort.objects.create(
+        program=program,
+        name=name,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        daily_generation_quota=daily_generation_quota,
+        running_jobs_per_tester=running_jobs_per_tester,
+    )
+    record(action="cohort.created", target=cohort, actor=actor, program=program.slug, name=name)
+    return cohort

@@ -76,3 +76,48 @@ def test_only_managers_of_the_program_may_change_members(client, program, roster
     assert client.post(url, {"role": "admin"}).status_code == 404
     roster["bo"].refresh_from_db()
     assert roster["bo"].role == "tester"
+
+
+def test_a_manager_creates_a_cohort_with_overrides(client, manager, program):
+    client.post(
+        reverse("console:cohort-create", args=[program.slug]),
+        {
+            "name": "Wave 2",
+            "starts_on": "2026-12-01",
+            "ends_on": "2027-01-31",
+            "daily_generation_quota": 5,
+        },
+    )
+    wave = Cohort.objects.get(program=program, name="Wave 2")
+    assert (wave.daily_generation_quota, wave.running_jobs_per_tester) == (5, None)
+    assert AuditRecord.objects.filter(action="cohort.created", target_id=str(wave.pk)).exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name": ""},
+        {"name": "Backwards", "starts_on": "2027-01-31", "ends_on": "2026-12-01"},
+        {"name": "Wave 1"},  # exists already
+    ],
+)
+def test_bad_cohorts_are_refused_and_nothing_is_written(client, manager, program, roster, data):
+    response = client.post(reverse("console:cohort-create", args=[program.slug]), data, follow=True)
+    assert "No cohort was created" in response.content.decode()
+    assert Cohort.objects.filter(program=program).count() == 1
+
+
+def test_staff_can_sign_a_member_out_everywhere(client, manager, program, roster):
+    member = roster["bo"]
+    other = client.__class__()
+    other.force_login(member.user)
+    assert other.get(reverse("portal:home")).status_code == 200
+    client.post(reverse("console:member-end-sessions", args=[program.slug, member.pk]))
+    assert other.get(reverse("portal:home")).status_code == 302
+    assert AuditRecord.objects.filter(action="sessions.ended").exists()
+
+
+def test_a_reviewer_cannot_sign_others_out(client, program, roster):
+    client.force_login(roster["cy"].user)
+    url = reverse("console:member-end-sessions", args=[program.slug, roster["bo"].pk])
+    assert client.post(url).status_code == 404
