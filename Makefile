@@ -40,6 +40,9 @@ format: install
 
 bench: install
 	$(BIN)/python bench/bench_video_retrieve.py
+	$(BIN)/python bench/bench_auth.py
+	$(BIN)/python bench/bench_kill_switch.py
+	$(BIN)/python bench/bench_revoke_to_cancel.py
 
 clean:
 	rm -rf $(VENV) var

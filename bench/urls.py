@@ -1,11 +1,14 @@
-"""The project's URLs plus two baselines served by the same process as the endpoint under test."""
+"""The project's URLs plus baselines served by the same process as the endpoint under test."""
 
+from django.conf import settings
 from django.urls import include, path
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accessprogram.access.authentication import ApiTokenAuthentication
 from generation.models import Generation
 
 
@@ -43,8 +46,32 @@ class FixedJsonView(APIView):
         return Response({"object": "video", "status": "completed", "progress": 100})
 
 
+class AuthProbeView(APIView):
+    """One view, served once per authentication class: only the authentication differs."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
 urlpatterns = [
     path("bench/lookup/<str:video_id>", LookupBaselineView.as_view()),
     path("bench/fixed", FixedJsonView.as_view()),
-    path("", include("accessprogram.urls")),
+    path(
+        "bench/auth/four-level",
+        AuthProbeView.as_view(authentication_classes=[ApiTokenAuthentication]),
+    ),
+    path(
+        "bench/auth/none",
+        AuthProbeView.as_view(authentication_classes=[], permission_classes=[AllowAny]),
+    ),
 ]
+if "rest_framework.authtoken" in settings.INSTALLED_APPS:  # bench.auth_settings only
+    urlpatterns.append(
+        path(
+            "bench/auth/drf-token",
+            AuthProbeView.as_view(authentication_classes=[TokenAuthentication]),
+        )
+    )
+urlpatterns.append(path("", include("accessprogram.urls")))

@@ -1,26 +1,26 @@
 """Reactions to events from lower layers."""
 
+from functools import partial
+
+from django.db import transaction
 from django.dispatch import receiver
 
-from accessprogram.access.models import AccessBlock
+from accessprogram.access.revocation import BULK_LEVELS
 from accessprogram.access.signals import access_revoked
-from accessprogram.programs.models import Membership
 
-from .models import Generation
-from .services import cancel_generations
-
-Level = AccessBlock.Level
+from .services import cancel_jobs_of_blocked_access
+from .tasks import cancel_jobs_after_block
 
 
 @receiver(access_revoked, dispatch_uid="generation.cancel_jobs_on_access_revoked")
-def cancel_jobs_of_blocked_access(*, level, target_id, program_id, reason, **kwargs):
-    """Queued and running jobs of whatever lost access are cancelled (and stopped at the engine)."""
-    jobs = Generation.objects.filter(program_id=program_id)
-    if level == Level.TOKEN:
-        jobs = jobs.filter(token_id=target_id)
-    elif level == Level.MEMBERSHIP:
-        jobs = jobs.filter(tester__memberships__pk=target_id)
-    elif level == Level.COHORT:
-        testers = Membership.objects.filter(cohort_id=target_id).values("user_id")
-        jobs = jobs.filter(tester_id__in=testers)
-    cancel_generations(jobs=jobs, reason=f"Stopped because access was withdrawn: {reason}")
+def on_access_revoked(*, level, target_id, program_id, reason, **kwargs):
+    """Queued and running jobs of whatever lost access are cancelled (and stopped at the engine).
+
+    A token's or one tester's jobs are few: cancelled in the revoking transaction. A cohort's or a
+    program's may be thousands: cancelled by a task right after commit, so the kill switch
+    returns at once (the block already refuses those testers meanwhile)."""
+    job = {"level": level, "target_id": target_id, "program_id": program_id, "reason": reason}
+    if level in BULK_LEVELS:
+        transaction.on_commit(partial(cancel_jobs_after_block.delay, **job))
+    else:
+        cancel_jobs_of_blocked_access(**job)

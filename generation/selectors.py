@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, QuerySet
 
+from accessprogram.access.models import AccessBlock
 from accessprogram.programs.models import Membership, Program
 
 from .fairness import TesterKey, Waiting, fair_order
@@ -53,9 +54,15 @@ def running_limits(keys: set[TesterKey]) -> dict[TesterKey, int]:
 
 
 def waiting_jobs() -> list[Waiting]:
-    rows = Generation.objects.filter(
-        status=Generation.Status.QUEUED, program__status=Program.Status.ACTIVE
-    ).values_list("id", "tester_id", "program_id", "created_at", "seconds")
+    # A paused program's jobs wait (the kill switch cancels them just after it returns).
+    paused = AccessBlock.objects.in_force().filter(level=AccessBlock.Level.PROGRAM)
+    rows = (
+        Generation.objects.filter(
+            status=Generation.Status.QUEUED, program__status=Program.Status.ACTIVE
+        )
+        .exclude(program_id__in=paused.values("target_id"))
+        .values_list("id", "tester_id", "program_id", "created_at", "seconds")
+    )
     return [
         Waiting(id=pk, key=(tester_id, program_id), created_at=created, seconds=seconds)
         for pk, tester_id, program_id, created, seconds in rows

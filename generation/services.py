@@ -6,7 +6,7 @@ from datetime import datetime, time
 from django.db import transaction
 from django.utils import timezone
 
-from accessprogram.access.models import ApiToken
+from accessprogram.access.models import AccessBlock, ApiToken
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership
 
@@ -163,3 +163,16 @@ def delete_generation(*, generation: Generation, actor=None) -> None:
     if hasattr(generation, "asset"):
         transaction.on_commit(lambda: delete_asset_file(generation.asset))
     record(action="generation.deleted", target=generation, actor=actor)
+
+
+def cancel_jobs_of_blocked_access(*, level, target_id, program_id, reason) -> int:
+    """Cancel the unfinished jobs an access block reaches."""
+    jobs = Generation.objects.filter(program_id=program_id)
+    if level == AccessBlock.Level.TOKEN:
+        jobs = jobs.filter(token_id=target_id)
+    elif level == AccessBlock.Level.MEMBERSHIP:
+        jobs = jobs.filter(tester__memberships__pk=target_id)
+    elif level == AccessBlock.Level.COHORT:
+        testers = Membership.objects.filter(cohort_id=target_id).values("user_id")
+        jobs = jobs.filter(tester_id__in=testers)
+    return cancel_generations(jobs=jobs, reason=f"Stopped because access was withdrawn: {reason}")

@@ -12,6 +12,16 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture
+def celery_inline():
+    """Tasks sent with .delay() run at once in this process (for on_commit follow-ups)."""
+    from accessprogram.celery import app
+
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
 def program(db):
     return ProgramFactory()
 

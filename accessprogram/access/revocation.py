@@ -1,6 +1,7 @@
 """Suspend (reversible) or revoke (final) access at token, tester, cohort or program level."""
 
 from datetime import datetime
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,7 +11,9 @@ from accessprogram.audit.services import record
 from accessprogram.programs.models import Cohort, Membership, Program
 
 from .models import AccessBlock, ApiToken
+from .selectors import affected_user_ids
 from .signals import access_revoked
+from .tasks import end_sessions_for_block
 
 Level = AccessBlock.Level
 Kind = AccessBlock.Kind
@@ -27,6 +30,10 @@ DEFAULT_MESSAGES = {
 }
 
 
+# Levels that reach many testers: their slow follow-up work runs in Celery after commit.
+BULK_LEVELS = (Level.COHORT, Level.PROGRAM)
+
+
 class RevocationError(Exception):
     pass
 
@@ -41,18 +48,6 @@ def _level_of(target) -> tuple[str, Program]:
     if isinstance(target, Program):
         return Level.PROGRAM, target
     raise RevocationError(f"Cannot block access for a {type(target).__name__}.")
-
-
-def _affected_user_ids(level: str, target):
-    if level == Level.MEMBERSHIP:
-        return [target.user_id]
-    if level == Level.COHORT:
-        return Membership.objects.filter(cohort=target).values("user_id")
-    if level == Level.PROGRAM:
-        return Membership.objects.filter(program=target, role=Membership.Role.TESTER).values(
-            "user_id"
-        )
-    return []  # a token: the tester's web sessions stay; only that key stops
 
 
 @transaction.atomic
@@ -89,7 +84,12 @@ def block_access(
     )
     if kind == Kind.REVOCATION:
         _make_final(level, target, reason=reason, now=now)
-    end_web_sessions(user_ids=_affected_user_ids(level, target))
+    if level in BULK_LEVELS:
+        # Thousands of rows: done right after commit so the call returns at once. Until then the
+        # block itself already refuses every API call and portal page of those testers.
+        transaction.on_commit(partial(end_sessions_for_block.delay, block.pk))
+    else:
+        end_web_sessions(user_ids=affected_user_ids(level=level, target_id=target.pk))
     access_revoked.send(
         sender=AccessBlock, level=level, target_id=target.pk, program_id=program.pk, reason=reason
     )

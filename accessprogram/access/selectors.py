@@ -285,3 +285,16 @@ def usable_tester_memberships(*, user) -> list[Membership]:
     """Active tester memberships in active programs with no block in force."""
     blocked = {membership.pk for membership, _ in tester_blocks(user=user)}
     return [m for m in tester_memberships(user=user) if m.pk not in blocked]
+
+
+def affected_user_ids(*, level: str, target_id: int):
+    """Users whose web sessions a block on this target ends (a token's block ends none)."""
+    if level == Level.MEMBERSHIP:
+        return Membership.objects.filter(pk=target_id).values("user_id")
+    if level == Level.COHORT:
+        return Membership.objects.filter(cohort_id=target_id).values("user_id")
+    if level == Level.PROGRAM:
+        return Membership.objects.filter(program_id=target_id, role=Membership.Role.TESTER).values(
+            "user_id"
+        )
+    return Membership.objects.none().values("user_id")

@@ -112,7 +112,9 @@ def test_a_suspension_with_an_end_time_ends_by_itself(world):
 
 
 @pytest.mark.parametrize("level", LEVELS)
-def test_portal_pages_show_a_notice_instead_of_content(client, world, level):
+def test_portal_pages_show_a_notice_instead_of_content(
+    client, world, level, celery_inline, django_capture_on_commit_callbacks
+):
     video = GenerationFactory(
         tester=world.tester.user, program=world.program, status=Generation.Status.COMPLETED
     )
@@ -120,9 +122,15 @@ def test_portal_pages_show_a_notice_instead_of_content(client, world, level):
     page = reverse("portal:video", args=[video.public_id])
     assert client.get(page).status_code == 200
 
-    block = block_access(
-        target=world.target(level), kind=Kind.SUSPENSION, reason="x", message="Back soon."
-    )
+    with django_capture_on_commit_callbacks() as follow_ups:
+        block = block_access(
+            target=world.target(level), kind=Kind.SUSPENSION, reason="x", message="Back soon."
+        )
+    if level in ("cohort", "program"):
+        # Before the after-commit follow-up has ended the sessions, content is already refused.
+        assert client.get(page).status_code == 403
+    for follow_up in follow_ups:
+        follow_up()
     if level == "token":
         # Only that key stops: the tester's portal and sessions are untouched.
         assert client.get(page).status_code == 200
@@ -146,7 +154,9 @@ def test_portal_pages_show_a_notice_instead_of_content(client, world, level):
 
 
 @pytest.mark.parametrize("level", LEVELS)
-def test_queued_and_running_jobs_are_cancelled(world, level, django_capture_on_commit_callbacks):
+def test_queued_and_running_jobs_are_cancelled(
+    world, level, celery_inline, django_capture_on_commit_callbacks
+):
     main_token = world.tester.api_tokens.get(name="main")
     queued = GenerationFactory(tester=world.tester.user, program=world.program, token=main_token)
     running = GenerationFactory(
@@ -159,7 +169,7 @@ def test_queued_and_running_jobs_are_cancelled(world, level, django_capture_on_c
     bystander = GenerationFactory(
         tester=world.other_cohort.user, program=world.program, status=Generation.Status.QUEUED
     )
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         block_access(target=world.target(level), kind=Kind.SUSPENSION, reason="leak")
     assert callbacks, "the dispatch sweep is nudged to stop the engine jobs"
     for job in (queued, running):
@@ -183,7 +193,9 @@ def slow_engine(tmp_path_factory):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("level", LEVELS)
-def test_a_rendering_job_is_stopped_at_the_engine(slow_engine, settings, media_root, level):
+def test_a_rendering_job_is_stopped_at_the_engine(
+    slow_engine, settings, media_root, level, celery_inline
+):
     settings.ENGINE_URL, settings.ENGINE_SECRET = slow_engine.url, ENGINE_SECRET
     world = World()
     job = GenerationFactory(
