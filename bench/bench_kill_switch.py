@@ -193,7 +193,7 @@ def main() -> int:
     _, original = create_database("bench_kill_switch")
     vendor = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
     rng = random.Random(7)
-    figures = {"update": [], "revoke_token": [], "kill_switch": [], "resume": []}
+    figures = {"update": [], "revoke_token": [], "kill_switch": [], "follow_up": [], "resume": []}
     checks = []  # (active jobs before, cancelled, refused-after counts, accepted-after counts)
     try:
         data = build(args)
@@ -215,14 +215,22 @@ def main() -> int:
             figures["revoke_token"].append(
                 timed(lambda token=token: revoke_token(token=token, reason="bench baseline"))
             )
+            switched = {}
             figures["kill_switch"].append(
-                timed(lambda: kill_switch(program=big, reason="bench: leaked token", actor=staff))
+                timed(
+                    lambda switched=switched: switched.update(
+                        block=kill_switch(program=big, reason="bench: leaked token", actor=staff)
+                    )
+                )
             )
+            # Refusal must hold as soon as the call returns, before the follow-up work runs.
+            sample = rng.sample(data["big_secrets"], args.sample)
+            refused = call_api(client, sample)
+            block = switched["block"]
+            figures["follow_up"].append(timed(lambda block=block: run_follow_ups(block)))
             cancelled = Generation.objects.filter(
                 program=big, status=Generation.Status.CANCELLED
             ).count()
-            sample = rng.sample(data["big_secrets"], args.sample)
-            refused = call_api(client, sample)
             figures["resume"].append(timed(lambda: resume_program(program=big, actor=staff)))
             accepted = call_api(client, sample)
             checks.append((active, cancelled, refused, accepted))
@@ -248,6 +256,17 @@ def main() -> int:
     return 1 if failed else 0
 
 
+def run_follow_ups(block) -> None:
+    """What the worker does right after a kill switch: end sessions, cancel the jobs."""
+    from accessprogram.access.tasks import end_sessions_for_block
+    from generation.tasks import cancel_jobs_after_block
+
+    end_sessions_for_block(block.pk)
+    cancel_jobs_after_block(
+        level=block.level, target_id=block.target_id, program_id=block.program_id, reason="bench"
+    )
+
+
 def ms(seconds: float) -> str:
     return f"{1000 * seconds:.1f}"
 
@@ -264,6 +283,7 @@ def report(args, data, figures, checks, captured, *, vendor: str, total: float) 
         ("one-row UPDATE in a transaction (baseline)", "update"),
         ("revoke_token, one token (baseline)", "revoke_token"),
         ("kill_switch, whole program", "kill_switch"),
+        ("its after-commit follow-up (Celery tasks)", "follow_up"),
         ("resume_program", "resume"),
     ]
     for label, key in rows:
