@@ -5,10 +5,10 @@ from django.db import models
 from django.utils import timezone
 
 from accessprogram.access.models import ApiToken
-from accessprogram.programs.models import Program
+from accessprogram.programs.models import VIDEO_SECONDS, VIDEO_SIZES, Program
 
-SECONDS_CHOICES = (4, 8, 12)
-SIZE_CHOICES = ("1280x720", "720x1280", "1024x1792", "1792x1024")
+SECONDS_CHOICES = VIDEO_SECONDS
+SIZE_CHOICES = VIDEO_SIZES
 MODEL_CHOICES = ("sora-2", "sora-2-pro")
 
 

@@ -100,6 +100,12 @@ def request_generation(
         .get(pk=membership.pk)
     )
     program = membership.program
+    if seconds not in program.allowed_seconds:
+        offered = " or ".join(str(s) for s in sorted(program.allowed_seconds))
+        raise GenerationRejected(f"This program offers {offered} second clips.", param="seconds")
+    if size not in program.allowed_sizes:
+        offered = ", ".join(program.allowed_sizes)
+        raise GenerationRejected(f"This program offers the sizes {offered}.", param="size")
     mine = Generation.objects.filter(tester_id=membership.user_id, program=program)
     now = timezone.now()
     quota = membership.effective_daily_quota

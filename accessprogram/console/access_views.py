@@ -4,9 +4,10 @@ Viewing: any staff role in the program. Acting: program managers and admins of t
 Objects of other programs answer 404."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accessprogram.access.models import AccessBlock, ApiToken
 from accessprogram.access.revocation import (
@@ -19,7 +20,12 @@ from accessprogram.access.revocation import (
 from accessprogram.accounts.services import end_web_sessions
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Cohort, Membership
-from accessprogram.programs.services import OnboardingError, change_membership, create_cohort
+from accessprogram.programs.services import (
+    OnboardingError,
+    change_membership,
+    create_cohort,
+    update_program_settings,
+)
 
 from .forms import (
     BlockForm,
@@ -27,6 +33,7 @@ from .forms import (
     KillSwitchForm,
     MemberFilterForm,
     MembershipChangeForm,
+    ProgramSettingsForm,
 )
 from .permissions import ACCESS_CONTROL_ROLES, program_for, programs_for, staff_required
 from .selectors import label_blocks, program_overview
@@ -227,3 +234,27 @@ def end_sessions_view(request, slug, membership_id):
     record(action="sessions.ended", target=member, actor=request.user, program=program.slug)
     messages.success(request, f"Every web session of {member.user.email} has ended.")
     return redirect("console:member", slug=slug, membership_id=membership_id)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def program_settings_view(request, slug):
+    program = _acting_program(request, slug)
+    form = ProgramSettingsForm.for_program(program, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = update_program_settings(
+                program=program, actor=request.user, **form.cleaned_data
+            )
+        except (OnboardingError, ValidationError) as error:
+            form.add_error(None, str(error))
+        else:
+            if changed:
+                messages.success(request, f"Saved: {', '.join(changed)}.")
+            else:
+                messages.info(request, "Nothing changed.")
+            return redirect("console:program-settings", slug=slug)
+    status = 422 if form.errors else 200
+    return render(
+        request, "console/program_settings.html", {"program": program, "form": form}, status=status
+    )

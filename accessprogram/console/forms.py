@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accessprogram.access.models import AccessBlock
-from accessprogram.programs.models import Cohort, Membership
+from accessprogram.programs.models import VIDEO_SECONDS, VIDEO_SIZES, Cohort, Membership, Program
 
 
 class KillSwitchForm(forms.Form):
@@ -114,3 +114,34 @@ class CohortForm(forms.Form):
     running_jobs_per_tester = forms.IntegerField(
         required=False, min_value=1, label="Running jobs per tester (override)"
     )
+
+
+class ProgramSettingsForm(forms.Form):
+    status = forms.ChoiceField(choices=Program.Status.choices)
+    daily_generation_quota = forms.IntegerField(min_value=0, label="Daily quota per tester")
+    running_jobs_per_tester = forms.IntegerField(min_value=1, label="Running jobs per tester")
+    active_jobs_per_tester = forms.IntegerField(
+        min_value=1, label="Unfinished jobs per tester (queued + running)"
+    )
+    allowed_seconds = forms.TypedMultipleChoiceField(
+        choices=[(s, f"{s} s") for s in VIDEO_SECONDS],
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        label="Clip lengths offered",
+    )
+    allowed_sizes = forms.MultipleChoiceField(
+        choices=[(s, s) for s in VIDEO_SIZES],
+        widget=forms.CheckboxSelectMultiple,
+        label="Sizes offered",
+    )
+    approval_policy = forms.ChoiceField(choices=Program.ApprovalPolicy.choices)
+    watermark_position = forms.ChoiceField(choices=Program.WatermarkPosition.choices)
+    watermark_opacity = forms.IntegerField(
+        min_value=0, max_value=100, label="Watermark opacity (%)"
+    )
+    applications_open = forms.BooleanField(required=False, label="Public application page open")
+
+    @classmethod
+    def for_program(cls, program, data=None):
+        initial = {name: getattr(program, name) for name in cls.base_fields}
+        return cls(data, initial=initial)

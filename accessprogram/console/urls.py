@@ -23,6 +23,11 @@ urlpatterns = [
         access_views.end_sessions_view,
         name="member-end-sessions",
     ),
+    path(
+        "programs/<slug:slug>/settings",
+        access_views.program_settings_view,
+        name="program-settings",
+    ),
     path("programs/<slug:slug>/cohorts", access_views.create_cohort_view, name="cohort-create"),
     path("programs/<slug:slug>/kill-switch", access_views.kill_switch_view, name="kill-switch"),
     path("programs/<slug:slug>/resume", access_views.resume_view, name="resume"),

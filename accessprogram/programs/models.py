@@ -2,6 +2,18 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# What the model can render; a program may offer fewer.
+VIDEO_SECONDS = (4, 8, 12)
+VIDEO_SIZES = ("1280x720", "720x1280", "1024x1792", "1792x1024")
+
+
+def all_video_seconds():
+    return list(VIDEO_SECONDS)
+
+
+def all_video_sizes():
+    return list(VIDEO_SIZES)
+
 
 class Program(models.Model):
     class Status(models.TextChoices):
@@ -22,6 +34,33 @@ class Program(models.Model):
     active_jobs_per_tester = models.PositiveIntegerField(
         default=100, help_text="Queued plus running jobs one tester may hold."
     )
+    allowed_seconds = models.JSONField(
+        default=all_video_seconds, help_text="Clip lengths testers may ask for."
+    )
+    allowed_sizes = models.JSONField(
+        default=all_video_sizes, help_text="Sizes testers may ask for."
+    )
+
+    class ApprovalPolicy(models.TextChoices):
+        ONE_REVIEWER = "one_reviewer", "Every share request reviewed by one reviewer"
+        TWO_REVIEWERS = "two_reviewers", "Every share request reviewed by two reviewers"
+
+    approval_policy = models.CharField(
+        max_length=20, choices=ApprovalPolicy.choices, default=ApprovalPolicy.ONE_REVIEWER
+    )
+
+    class WatermarkPosition(models.TextChoices):
+        BOTTOM_RIGHT = "bottom_right", "Bottom right"
+        BOTTOM_LEFT = "bottom_left", "Bottom left"
+        TOP_RIGHT = "top_right", "Top right"
+        TOP_LEFT = "top_left", "Top left"
+
+    watermark_position = models.CharField(
+        max_length=16, choices=WatermarkPosition.choices, default=WatermarkPosition.BOTTOM_RIGHT
+    )
+    watermark_opacity = models.PositiveSmallIntegerField(
+        default=60, help_text="Visible mark opacity, in percent (0-100)."
+    )
     applications_open = models.BooleanField(
         default=False, help_text="Show the public application page of this program."
     )
@@ -33,6 +72,10 @@ class Program(models.Model):
             models.CheckConstraint(
                 condition=models.Q(running_jobs_per_tester__gte=1),
                 name="program_running_limit_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(watermark_opacity__lte=100),
+                name="program_watermark_opacity_percent",
             ),
         ]
 

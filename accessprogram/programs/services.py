@@ -145,3 +145,45 @@ def create_cohort(
     )
     record(action="cohort.created", target=cohort, actor=actor, program=program.slug, name=name)
     return cohort
+
+
+PROGRAM_SETTINGS = (
+    "status",
+    "daily_generation_quota",
+    "running_jobs_per_tester",
+    "active_jobs_per_tester",
+    "allowed_seconds",
+    "allowed_sizes",
+    "approval_policy",
+    "watermark_position",
+    "watermark_opacity",
+    "applications_open",
+)
+
+
+@transaction.atomic
+def update_program_settings(*, program: Program, actor, **changes) -> list[str]:
+    """Apply settings changes; returns the names of fields that changed (each audited)."""
+    unknown = set(changes) - set(PROGRAM_SETTINGS)
+    if unknown:
+        raise OnboardingError(f"Not a program setting: {', '.join(sorted(unknown))}.")
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    changed = {
+        name: (getattr(program, name), value)
+        for name, value in changes.items()
+        if getattr(program, name) != value
+    }
+    if not changed:
+        return []
+    for name, (_, value) in changed.items():
+        setattr(program, name, value)
+    program.full_clean()
+    program.save(update_fields=list(changed))
+    record(
+        action="program.settings_changed",
+        target=program,
+        actor=actor,
+        program=program.slug,
+        changes={name: {"old": old, "new": new} for name, (old, new) in changed.items()},
+    )
+    return list(changed)

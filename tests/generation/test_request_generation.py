@@ -118,3 +118,17 @@ def test_a_cohort_quota_overrides_the_programs(tester, program):
     request_generation(membership=tester, prompt="one")
     with pytest.raises(GenerationLimitReached, match="Daily quota of 1 "):
         request_generation(membership=tester, prompt="two")
+
+
+def test_a_program_may_offer_fewer_lengths_and_sizes(tester, program):
+    program.allowed_seconds = [4]
+    program.allowed_sizes = ["720x1280"]
+    program.save()
+    with pytest.raises(GenerationRejected, match="offers 4 second clips") as rejected:
+        request_generation(membership=tester, prompt="x", seconds=8, size="720x1280")
+    assert rejected.value.param == "seconds"
+    with pytest.raises(GenerationRejected, match="offers the sizes 720x1280") as rejected:
+        request_generation(membership=tester, prompt="x", seconds=4, size="1280x720")
+    assert rejected.value.param == "size"
+    assert not Generation.objects.exists()
+    request_generation(membership=tester, prompt="x", seconds=4, size="720x1280")
