@@ -263,3 +263,26 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
     },
 }
+
+# --- Production guard -----------------------------------------------------------------------
+# DEPLOYMENT=production refuses to start with a development secret and turns on HTTPS-only
+# cookies, HSTS and the proxy's scheme header.
+DEPLOYMENT = env("DEPLOYMENT", default="development")
+if DEPLOYMENT == "production":
+    from django.core.exceptions import ImproperlyConfigured
+
+    _development_defaults = {
+        "SECRET_KEY": SECRET_KEY.startswith("dev-"),
+        "ENGINE_SECRET": ENGINE_SECRET.startswith("dev-"),
+        "LEAK_SCANNER_SECRET": LEAK_SCANNER_SECRET.startswith("dev-"),
+    }
+    if DEBUG or any(_development_defaults.values()):
+        unset = [name for name, is_default in _development_defaults.items() if is_default]
+        raise ImproperlyConfigured(
+            "DEPLOYMENT=production needs DEBUG off and real secrets; still at development "
+            f"values: {', '.join(unset) or 'DEBUG'}."
+        )
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from .engine_client import EngineClient, EngineError, EngineFull, EngineJobNotFound, engine_client
 from .models import Asset, Dispatcher, Generation
 from .selectors import DISPATCHER_NAME, fair_queue, running_counts, running_limits
+from .services import cancel_jobs_without_access
 from .storage import InvalidVideo, delete_asset_file, describe_video, save_video
 
 logger = logging.getLogger(__name__)
@@ -220,6 +221,7 @@ def advance(*, client_factory=engine_client) -> SweepReport:
     report.ran = True
     try:
         with client_factory() as engine:
+            cancel_jobs_without_access()
             release_engine_jobs(engine, report)
             follow_running(engine, report)
             dispatch_queued(engine, report)

@@ -4,9 +4,11 @@ import hashlib
 from datetime import datetime, time
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accessprogram.access.models import AccessBlock, ApiToken
+from accessprogram.access.selectors import blocks_in_force
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership
 
@@ -23,6 +25,10 @@ class GenerationRejected(Exception):
     def __init__(self, message: str, *, param: str | None = None):
         super().__init__(message)
         self.param = param
+
+
+class AccessWithdrawn(Exception):
+    """The tester's access (token, membership, cohort or program) is blocked right now."""
 
 
 class GenerationLimitReached(Exception):
@@ -100,6 +106,18 @@ def request_generation(
         .get(pk=membership.pk)
     )
     program = membership.program
+    # Checked again under the membership lock: a request that passed authentication just before
+    # a revocation committed must not queue a job after the revocation cancelled the others.
+    block = blocks_in_force(
+        token_id=token.pk if token else None,
+        membership_id=membership.pk,
+        cohort_id=membership.cohort_id,
+        program_id=membership.program_id,
+    ).first()
+    if block is not None:
+        raise AccessWithdrawn(block.message)
+    if not membership.is_active:
+        raise AccessWithdrawn("Your access to this program is suspended.")
     if seconds not in program.allowed_seconds:
         offered = " or ".join(str(s) for s in sorted(program.allowed_seconds))
         raise GenerationRejected(f"This program offers {offered} second clips.", param="seconds")
@@ -182,3 +200,22 @@ def cancel_jobs_of_blocked_access(*, level, target_id, program_id, reason) -> in
         testers = Membership.objects.filter(cohort_id=target_id).values("user_id")
         jobs = jobs.filter(tester_id__in=testers)
     return cancel_generations(jobs=jobs, reason=f"Stopped because access was withdrawn: {reason}")
+
+
+def cancel_jobs_without_access() -> int:
+    """Cancel unfinished jobs whose token, tester, cohort or program is blocked now: the
+    safety net behind the cancellation done when the block was made."""
+    blocked = AccessBlock.objects.in_force()
+    Level = AccessBlock.Level
+    blocked_membership = Membership.objects.filter(
+        user_id=OuterRef("tester_id"), program_id=OuterRef("program_id")
+    ).filter(
+        Q(pk__in=blocked.filter(level=Level.MEMBERSHIP).values("target_id"))
+        | Q(cohort_id__in=blocked.filter(level=Level.COHORT).values("target_id"))
+    )
+    jobs = Generation.objects.filter(
+        Q(token_id__in=blocked.filter(level=Level.TOKEN).values("target_id"))
+        | Q(program_id__in=blocked.filter(level=Level.PROGRAM).values("target_id"))
+        | Exists(blocked_membership)
+    )
+    return cancel_generations(jobs=jobs, reason="Stopped because access was withdrawn.")

@@ -63,8 +63,8 @@ def home(request):
             )
         except services.GenerationRejected as rejected:
             form.add_error(rejected.param if rejected.param in form.fields else None, str(rejected))
-        except services.GenerationLimitReached as limited:
-            form.add_error(None, str(limited))
+        except (services.GenerationLimitReached, services.AccessWithdrawn) as refused:
+            form.add_error(None, str(refused))
         else:
             messages.success(request, "Your video is queued.")
             return redirect("portal:video", public_id=generation.public_id)

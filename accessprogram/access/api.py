@@ -58,7 +58,7 @@ class ScannerSignatureAuthentication(authentication.BaseAuthentication):
         timestamp = request.META.get("HTTP_X_TIMESTAMP", "")
         if not signature or not timestamp:
             raise SignatureInvalid("Sign the report: X-Signature and X-Timestamp are required.")
-        if not timestamp.isascii() or not timestamp.isdigit():
+        if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
             raise SignatureInvalid("X-Timestamp must be the time in whole unix seconds.")
         if abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
             raise SignatureInvalid(

@@ -35,7 +35,13 @@ from .forms import (
     MembershipChangeForm,
     ProgramSettingsForm,
 )
-from .permissions import ACCESS_CONTROL_ROLES, program_for, programs_for, staff_required
+from .permissions import (
+    ACCESS_CONTROL_ROLES,
+    is_program_admin,
+    program_for,
+    programs_for,
+    staff_required,
+)
 from .selectors import label_blocks, program_overview
 
 
@@ -152,6 +158,10 @@ def block_view(request, slug):
         return redirect("console:program", slug=slug)
     data = form.cleaned_data
     target = _target(program, data["level"], data["target_id"])
+    if isinstance(target, Membership) and target.role != Membership.Role.TESTER:
+        # Staff are suspended by changing their role or status, by an admin, not by a block.
+        messages.error(request, "Nothing was changed: access blocks apply to testers only.")
+        return redirect("console:program", slug=slug)
     try:
         block_access(
             target=target,
@@ -192,8 +202,15 @@ def change_member_view(request, slug, membership_id):
     program = _acting_program(request, slug)
     member = get_object_or_404(Membership, pk=membership_id, program=program)
     form = MembershipChangeForm(request.POST, program=program)
+    staff_roles = {Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN}
     if not form.is_valid():
         messages.error(request, "Nothing was changed: choose a valid role and cohort.")
+    elif member.user_id == request.user.pk:
+        messages.error(request, "Nothing was changed: you cannot change your own membership.")
+    elif (
+        member.role in staff_roles or form.cleaned_data["role"] in staff_roles
+    ) and not is_program_admin(request.user, program):
+        messages.error(request, "Nothing was changed: only admins grant or remove manager roles.")
     elif change_membership(
         membership=member,
         role=form.cleaned_data["role"],

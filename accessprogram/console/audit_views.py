@@ -86,11 +86,18 @@ def audit_log(request):
         raise Http404("No audit log for you here.")
     form = AuditFilterForm(request.GET or None)
     records = AuditRecord.objects.select_related("actor").order_by("-sequence")
+    if not request.user.is_superuser:
+        # Program managers and admins read the records of their own programs only.
+        slugs = list(
+            programs_for(request.user, roles=ACCESS_CONTROL_ROLES).values_list("slug", flat=True)
+        )
+        records = records.filter(data__program__in=slugs)
     if form.is_bound:
         records = form.filter(records) if form.is_valid() else records.none()
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     # Walking the whole chain costs a full read of the log: only when asked.
-    verification = verify_chain() if request.GET.get("verify") else None
+    verify = request.GET.get("verify") and request.user.is_superuser
+    verification = verify_chain() if verify else None
     return render(
         request,
         "console/audit.html",

@@ -5,6 +5,8 @@ from django.utils import timezone
 from accessprogram.access.models import AccessBlock
 from accessprogram.programs.models import VIDEO_SECONDS, VIDEO_SIZES, Cohort, Membership, Program
 
+MAX_INT = 2**31 - 1  # what an integer column holds on every database
+
 
 class KillSwitchForm(forms.Form):
     reason = forms.CharField(max_length=500, help_text="For the audit log and the team.")
@@ -109,19 +111,23 @@ class CohortForm(forms.Form):
     starts_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     daily_generation_quota = forms.IntegerField(
-        required=False, min_value=0, label="Daily quota (override)"
+        required=False, min_value=0, max_value=MAX_INT, label="Daily quota (override)"
     )
     running_jobs_per_tester = forms.IntegerField(
-        required=False, min_value=1, label="Running jobs per tester (override)"
+        required=False, min_value=1, max_value=MAX_INT, label="Running jobs per tester (override)"
     )
 
 
 class ProgramSettingsForm(forms.Form):
     status = forms.ChoiceField(choices=Program.Status.choices)
-    daily_generation_quota = forms.IntegerField(min_value=0, label="Daily quota per tester")
-    running_jobs_per_tester = forms.IntegerField(min_value=1, label="Running jobs per tester")
+    daily_generation_quota = forms.IntegerField(
+        min_value=0, max_value=MAX_INT, label="Daily quota per tester"
+    )
+    running_jobs_per_tester = forms.IntegerField(
+        min_value=1, max_value=MAX_INT, label="Running jobs per tester"
+    )
     active_jobs_per_tester = forms.IntegerField(
-        min_value=1, label="Unfinished jobs per tester (queued + running)"
+        min_value=1, max_value=MAX_INT, label="Unfinished jobs per tester (queued + running)"
     )
     allowed_seconds = forms.TypedMultipleChoiceField(
         choices=[(s, f"{s} s") for s in VIDEO_SECONDS],

@@ -4,6 +4,7 @@ Program managers and admins of that program only; anyone else gets 404, like a m
 
 from django import forms
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -251,9 +252,10 @@ def applications_page(request, slug):
             )
             return redirect("console:applications", slug=slug)
         if action == "remove":
-            question = get_object_or_404(
-                ApplicationQuestion, pk=request.POST.get("question"), program=program
-            )
+            question_id = request.POST.get("question", "")
+            if not question_id.isdigit():
+                raise Http404("No such question.")
+            question = get_object_or_404(ApplicationQuestion, pk=question_id, program=program)
             applications.remove_question(question=question, actor=request.user)
             return redirect("console:applications", slug=slug)
         if question_form.is_valid():

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from accessprogram.access.models import AccessBlock
 from accessprogram.programs.models import Membership, Program
 
 STAFF_ROLES = (
@@ -25,11 +26,17 @@ ACCESS_CONTROL_ROLES = (Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN)
 def programs_for(user, *, roles=STAFF_ROLES) -> QuerySet[Program]:
     if user.is_superuser:
         return Program.objects.all()
-    return Program.objects.filter(
-        memberships__user=user,
-        memberships__role__in=roles,
-        memberships__status=Membership.Status.ACTIVE,
-    ).distinct()
+    # A membership with a suspension or revocation in force gives no powers, whatever its role.
+    blocked = AccessBlock.objects.in_force().filter(level=AccessBlock.Level.MEMBERSHIP)
+    memberships = Membership.objects.filter(
+        user=user, role__in=roles, status=Membership.Status.ACTIVE
+    ).exclude(pk__in=blocked.values("target_id"))
+    return Program.objects.filter(pk__in=memberships.values("program_id"))
+
+
+def is_program_admin(user, program) -> bool:
+    """Admins (and superusers) may grant or take away staff roles."""
+    return programs_for(user, roles=(Membership.Role.ADMIN,)).filter(pk=program.pk).exists()
 
 
 def program_for(user, slug: str, *, roles=STAFF_ROLES) -> Program:

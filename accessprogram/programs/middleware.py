@@ -31,7 +31,7 @@ class StaffMfaMiddleware:
         user = getattr(request, "user", None)
         if (
             getattr(settings, "STAFF_MFA_REQUIRED", True)
-            and request.path.startswith(STAFF_PREFIXES)
+            and request.path_info.startswith(STAFF_PREFIXES)
             and user is not None
             and user.is_authenticated
             and needs_mfa_setup(user)
@@ -70,7 +70,7 @@ class AgreementGateMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not request.path.startswith(OPEN_PREFIXES)
+            and not request.path_info.startswith(OPEN_PREFIXES)
         ):
             pending = memberships_awaiting_agreement(user=user).first()
             if pending is not None:

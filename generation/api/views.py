@@ -3,7 +3,7 @@ in the program their token belongs to (others' ids answer 404)."""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import parsers, permissions, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -54,6 +54,8 @@ class VideoListCreateView(TesterApiView):
             )
         except services.GenerationRejected as rejected:
             raise InvalidParameter(str(rejected), param=rejected.param) from rejected
+        except services.AccessWithdrawn as withdrawn:
+            raise PermissionDenied(str(withdrawn)) from withdrawn
         except services.GenerationLimitReached as limited:
             raise RateLimited(str(limited), code=limited.code) from limited
         return Response(serializers.VideoOutput(generation).data, status=status.HTTP_200_OK)

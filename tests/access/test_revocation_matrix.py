@@ -15,6 +15,7 @@ from accessprogram.programs.models import Cohort
 from factories import GenerationFactory, MembershipFactory, ProgramFactory, token_for
 from generation import dispatch
 from generation.models import Generation
+from generation.services import AccessWithdrawn, request_generation
 from processes import ENGINE_SECRET, EngineProcess, wait_until
 
 LEVELS = ["token", "membership", "cohort", "program"]
@@ -219,3 +220,32 @@ def test_a_rendering_job_is_stopped_at_the_engine(
     )
     job.refresh_from_db()
     assert job.status == Generation.Status.CANCELLED
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_request_that_slipped_past_authentication_queues_nothing(world, level):
+    """Authentication passed just before the block committed: the service checks again."""
+    token = world.tester.api_tokens.get(name="main")
+    block_access(target=world.target(level), kind=Kind.SUSPENSION, reason="leak", message="Not now")
+    with pytest.raises(AccessWithdrawn, match="Not now"):
+        request_generation(membership=world.tester, prompt="late", token=token)
+    assert not Generation.objects.filter(prompt="late").exists()
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_the_sweep_cancels_any_job_that_still_got_in(world, level, settings):
+    """The safety net: a job committed after the block's own cancellation never renders."""
+    settings.ENGINE_URL = "http://127.0.0.1:9"  # the sweep needs no engine for this step
+    settings.ENGINE_TIMEOUT_SECONDS = 0.5
+    block_access(target=world.target(level), kind=Kind.SUSPENSION, reason="leak")
+    late = GenerationFactory(
+        tester=world.tester.user,
+        program=world.program,
+        token=world.tester.api_tokens.get(name="main"),
+    )
+    bystander = GenerationFactory(tester=world.elsewhere.user, program=world.elsewhere.program)
+    dispatch.advance()
+    late.refresh_from_db()
+    bystander.refresh_from_db()
+    assert late.status == Generation.Status.CANCELLED
+    assert bystander.status == Generation.Status.QUEUED

@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from accessprogram.access.models import AccessBlock
+from accessprogram.access.revocation import block_access
 from accessprogram.audit.models import AuditRecord
 from accessprogram.programs.models import Cohort, Membership
 from factories import MembershipFactory, UserFactory
@@ -121,3 +123,54 @@ def test_a_reviewer_cannot_sign_others_out(client, program, roster):
     client.force_login(roster["cy"].user)
     url = reverse("console:member-end-sessions", args=[program.slug, roster["bo"].pk])
     assert client.post(url).status_code == 404
+
+
+def test_a_manager_cannot_grant_or_remove_manager_roles(client, manager, program, roster):
+    boss = MembershipFactory(program=program, role=Membership.Role.ADMIN)
+    for member, role in ((roster["bo"], "admin"), (boss, "tester")):
+        client.post(
+            reverse("console:member-change", args=[program.slug, member.pk]), {"role": role}
+        )
+    roster["bo"].refresh_from_db()
+    boss.refresh_from_db()
+    assert (roster["bo"].role, boss.role) == ("tester", "admin")
+
+
+def test_an_admin_may_promote_and_nobody_changes_themselves(client, program, roster):
+    admin = MembershipFactory(program=program, role=Membership.Role.ADMIN)
+    client.force_login(admin.user)
+    client.post(
+        reverse("console:member-change", args=[program.slug, roster["bo"].pk]),
+        {"role": "program_manager"},
+    )
+    roster["bo"].refresh_from_db()
+    assert roster["bo"].role == "program_manager"
+    client.post(reverse("console:member-change", args=[program.slug, admin.pk]), {"role": "tester"})
+    admin.refresh_from_db()
+    assert admin.role == "admin"
+
+
+def test_staff_cannot_be_blocked_and_a_suspended_manager_loses_the_console(
+    client, manager, program
+):
+    other_manager = MembershipFactory(program=program, role=Membership.Role.PROGRAM_MANAGER)
+    client.post(
+        reverse("console:block", args=[program.slug]),
+        {"level": "membership", "target_id": other_manager.pk, "kind": "suspension", "reason": "x"},
+    )
+    assert not AccessBlock.objects.exists()
+    # Even a block made another way strips a member's console powers.
+    block_access(target=other_manager, kind=AccessBlock.Kind.SUSPENSION, reason="x")
+    other_manager.user.refresh_from_db()
+    client.force_login(other_manager.user)
+    assert client.get(reverse("console:program", args=[program.slug])).status_code == 404
+
+
+def test_absurd_numbers_are_form_errors_not_500(client, manager, program):
+    response = client.post(
+        reverse("console:cohort-create", args=[program.slug]),
+        {"name": "Huge", "daily_generation_quota": 10**20},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "No cohort was created" in response.content.decode()

@@ -91,3 +91,11 @@ def test_parsed_ranges_always_lie_inside_the_file(size, first, last):
         assert first > min(last, size - 1)
     else:
         assert 0 <= parsed[0] <= parsed[1] < size
+
+
+def test_an_absurdly_long_range_is_416_not_500(owner, video):
+    response = owner.get(
+        reverse("portal:video-media", args=[video.public_id]),
+        HTTP_RANGE="bytes=" + "9" * 5000 + "-",
+    )
+    assert response.status_code == 416

@@ -71,3 +71,34 @@ def test_variables_switch_to_postgres_redis_s3_and_a_remote_engine(tmp_path):
     assert facts["storage"] == "S3Storage"
     assert facts["bucket"] == "renders"
     assert facts["engine"] == "https://engine.internal"
+
+
+def test_production_refuses_development_secrets(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "accessprogram.settings"}
+    env.update(VAR_DIR=str(tmp_path), DEPLOYMENT="production")
+    for name in ("SECRET_KEY", "ENGINE_SECRET", "LEAK_SCANNER_SECRET"):
+        env.pop(name, None)
+    failed = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert failed.returncode != 0
+    assert "SECRET_KEY, ENGINE_SECRET, LEAK_SCANNER_SECRET" in failed.stderr
+    env.update(SECRET_KEY="k" * 50, ENGINE_SECRET="e" * 32, LEAK_SCANNER_SECRET="s" * 32)
+    facts = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings;"
+            "print(settings.SESSION_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert facts == ["True", "31536000"]
