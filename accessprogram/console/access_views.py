@@ -70,6 +70,11 @@ def _page(request, program, *, kill_form=None, status=200):
     )
 
 
+def _errors_text(form) -> str:
+    """A form's errors as one line, for a message on the page the action returns to."""
+    return "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+
+
 def _acting_program(request, slug):
     return program_for(request.user, slug, roles=ACCESS_CONTROL_ROLES)
 
@@ -153,8 +158,7 @@ def block_view(request, slug):
     program = _acting_program(request, slug)
     form = BlockForm(request.POST)
     if not form.is_valid():
-        errors = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
-        messages.error(request, f"Nothing was changed. {errors}")
+        messages.error(request, f"Nothing was changed. {_errors_text(form)}")
         return redirect("console:program", slug=slug)
     data = form.cleaned_data
     target = _target(program, data["level"], data["target_id"])
@@ -229,8 +233,7 @@ def create_cohort_view(request, slug):
     program = _acting_program(request, slug)
     form = CohortForm(request.POST)
     if not form.is_valid():
-        errors = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
-        messages.error(request, f"No cohort was created. {errors}")
+        messages.error(request, f"No cohort was created. {_errors_text(form)}")
         return redirect("console:program", slug=slug)
     try:
         cohort = create_cohort(program=program, actor=request.user, **form.cleaned_data)

@@ -33,10 +33,10 @@ class TesterApiView(APIView):
         )
 
     def get_generation(self, video_id: str) -> Generation:
-        generation = self.my_generations().filter(public_id=video_id).first()
-        if generation is None:
-            raise NotFound(f"No video found with id '{video_id}'.")
-        return generation
+        try:
+            return self.my_generations().get(public_id=video_id)
+        except Generation.DoesNotExist:
+            raise NotFound(f"No video found with id '{video_id}'.") from None
 
 
 class VideoListCreateView(TesterApiView):
