@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "accessprogram.audit",
     "accessprogram.programs",
     "accessprogram.access",
+    "accessprogram.compensation",
     "generation",
     "review",
     "accessprogram.console",

@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from .models import LedgerEntry, RateCard, TimeLog
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Raw records to look at; changes go through compensation.services (and the audit log)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RateCard)
+class RateCardAdmin(ReadOnlyAdmin):
+    list_display = ["program", "version", "effective_from", "currency", "per_hour", "created_by"]
+    list_filter = ["currency"]
+    list_select_related = ["program", "created_by"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "membership", "kind", "amount", "currency", "memo"]
+    list_filter = ["kind", "currency"]
+    search_fields = ["idempotency_key", "memo"]
+    list_select_related = ["membership__user", "membership__program"]
+    show_full_result_count = False
+
+
+@admin.register(TimeLog)
+class TimeLogAdmin(ReadOnlyAdmin):
+    list_display = ["membership", "started_at", "minutes", "status", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["membership__user", "membership__program", "decided_by"]
