@@ -1,0 +1,331 @@
+"""Share requests: asking, the reviewer queue (claims with leases), decisions and share links."""
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accessprogram.audit.services import record
+from accessprogram.programs.models import Membership, Program
+from generation.models import Generation
+
+from .models import ReviewDecision, ShareLink, ShareRequest
+from .selectors import claimable_share_requests, is_reviewer_of, review_program_ids, unclaimed
+
+Status = ShareRequest.Status
+Outcome = ReviewDecision.Outcome
+
+# SQLite: how many queue heads to try per round of conditional updates.
+_CLAIM_CANDIDATES = 20
+
+
+class ReviewError(Exception):
+    """A share or review action that is not allowed; the message says why, for the user."""
+
+
+def _approvals_required(program: Program) -> int:
+    return 2 if program.approval_policy == Program.ApprovalPolicy.TWO_REVIEWERS else 1
+
+
+def _check_fields(*, intended_use: str, destination: str) -> None:
+    if not (intended_use or "").strip():
+        raise ReviewError("Say how you intend to use the output.")
+    if not (destination or "").strip():
+        raise ReviewError("Say where the output will appear.")
+
+
+def _locked(queryset, pk):
+    # of=("self",): lock the row itself, not the program joined in for its slug.
+    return queryset.select_for_update(of=("self",)).select_related("program").get(pk=pk)
+
+
+# --- Testers ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_share(
+    *, generation: Generation, tester, intended_use: str, caption: str, destination: str
+) -> ShareRequest:
+    """Ask for `generation` to be cleared for sharing. Only its owner, only once it completed,
+    one open request at a time; after a rejection the way forward is `resubmit`."""
+    _check_fields(intended_use=intended_use, destination=destination)
+    generation = _locked(Generation.objects, generation.pk)
+    if generation.tester_id != tester.pk or generation.deleted_at is not None:
+        raise ReviewError("Only the tester who made this output can ask to share it.")
+    if generation.status != Generation.Status.COMPLETED:
+        raise ReviewError("Only a completed output can be shared.")
+    earlier = set(generation.share_requests.values_list("status", flat=True))
+    if Status.PENDING in earlier:
+        raise ReviewError("This output already has a share request waiting for review.")
+    if earlier & set(ShareRequest.RESUBMITTABLE):
+        raise ReviewError("A request for this output was turned down; resubmit it with changes.")
+    share_request = ShareRequest.objects.create(
+        generation=generation,
+        requested_by=tester,
+        program=generation.program,
+        intended_use=intended_use.strip(),
+        caption=(caption or "").strip(),
+        destination=destination.strip(),
+        approvals_required=_approvals_required(generation.program),
+    )
+    record(
+        action="share_request.create",
+        target=share_request,
+        actor=tester,
+        program=generation.program.slug,
+        generation=generation.public_id,
+    )
+    return share_request
+
+
+@transaction.atomic
+def resubmit(
+    *,
+    share_request: ShareRequest,
+    tester,
+    intended_use: str | None = None,
+    caption: str | None = None,
+    destination: str | None = None,
+) -> ShareRequest:
+    """A new pending request after a rejection or a request for changes; allowed once."""
+    original = _locked(ShareRequest.objects, share_request.pk)
+    if original.requested_by_id != tester.pk:
+        raise ReviewError("Only the tester who asked can resubmit.")
+    if original.status not in ShareRequest.RESUBMITTABLE:
+        raise ReviewError(
+            "Only a rejected request, or one sent back for changes, can be resubmitted."
+        )
+    if (
+        original.resubmitted_from_id is not None
+        or ShareRequest.objects.filter(resubmitted_from=original).exists()
+    ):
+        raise ReviewError("This request has already been resubmitted once.")
+    intended_use = original.intended_use if intended_use is None else intended_use
+    destination = original.destination if destination is None else destination
+    _check_fields(intended_use=intended_use, destination=destination)
+    try:
+        with transaction.atomic():
+            new = ShareRequest.objects.create(
+                generation_id=original.generation_id,
+                requested_by=tester,
+                program=original.program,
+                intended_use=intended_use.strip(),
+                caption=(original.caption if caption is None else caption).strip(),
+                destination=destination.strip(),
+                approvals_required=_approvals_required(original.program),
+                resubmitted_from=original,
+            )
+    except IntegrityError as error:  # another pending request for the output, or a race
+        raise ReviewError("This output already has a share request waiting for review.") from error
+    record(
+        action="share_request.resubmit",
+        target=new,
+        actor=tester,
+        program=original.program.slug,
+        resubmitted_from=original.pk,
+    )
+    return new
+
+
+@transaction.atomic
+def withdraw(*, share_request: ShareRequest, tester) -> ShareRequest:
+    share_request = _locked(ShareRequest.objects, share_request.pk)
+    if share_request.requested_by_id != tester.pk:
+        raise ReviewError("Only the tester who asked can withdraw the request.")
+    if share_request.status != Status.PENDING:
+        raise ReviewError("Only a request waiting for review can be withdrawn.")
+    share_request.status = Status.WITHDRAWN
+    share_request.decided_at = timezone.now()
+    share_request.claimed_by = None
+    share_request.lease_expires_at = None
+    share_request.save(update_fields=["status", "decided_at", "claimed_by", "lease_expires_at"])
+    record(
+        action="share_request.withdraw",
+        target=share_request,
+        actor=tester,
+        program=share_request.program.slug,
+    )
+    return share_request
+
+
+# --- Reviewers --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def claim_next_share_request(
+    *, reviewer, program_ids=None, lease_seconds: int = 300
+) -> ShareRequest | None:
+    """Hand `reviewer` the oldest request nobody holds, under a lease; None when the queue is empty.
+
+    Concurrent reviewers never get the same request: on PostgreSQL the candidate row is locked
+    with FOR UPDATE SKIP LOCKED (others pass over it instead of waiting); on SQLite a conditional
+    UPDATE that only matches while the row is still free decides who wins, the loser moves on.
+    A lease that runs out puts the request back in the queue. Earlier claims of the same reviewer
+    keep their lease until it runs out or they decide.
+    """
+    if lease_seconds <= 0:
+        raise ReviewError("A lease must last at least one second.")
+    allowed = review_program_ids(reviewer=reviewer)
+    if program_ids is not None:
+        allowed &= {int(pk) for pk in program_ids}
+    if not allowed:
+        raise ReviewError("You are not a reviewer of this program.")
+    now = timezone.now()
+    lease_expires_at = now + timedelta(seconds=lease_seconds)
+    queue = claimable_share_requests(reviewer=reviewer, program_ids=allowed, now=now)
+    if connection.features.has_select_for_update_skip_locked:
+        share_request = _claim_skip_locked(queue, reviewer=reviewer, lease=lease_expires_at)
+    else:
+        share_request = _claim_conditional_update(
+            queue, reviewer=reviewer, now=now, lease=lease_expires_at
+        )
+    if share_request is None:
+        return None
+    record(
+        action="share_request.claim",
+        target=share_request,
+        actor=reviewer,
+        program=share_request.program.slug,
+        lease_expires_at=lease_expires_at,
+    )
+    return share_request
+
+
+def _claim_skip_locked(queue, *, reviewer, lease: datetime) -> ShareRequest | None:
+    share_request = (
+        queue.select_for_update(skip_locked=True, of=("self",)).select_related("program").first()
+    )
+    if share_request is None:
+        return None
+    share_request.claimed_by = reviewer
+    share_request.lease_expires_at = lease
+    share_request.save(update_fields=["claimed_by", "lease_expires_at"])
+    return share_request
+
+
+def _claim_conditional_update(queue, *, reviewer, now, lease: datetime) -> ShareRequest | None:
+    while True:
+        candidates = list(queue.values_list("pk", flat=True)[:_CLAIM_CANDIDATES])
+        if not candidates:
+            return None
+        for pk in candidates:
+            won = (
+                ShareRequest.objects.filter(pk=pk, status=Status.PENDING)
+                .filter(unclaimed(now=now))
+                .update(claimed_by=reviewer, lease_expires_at=lease)
+            )
+            if won == 1:
+                return ShareRequest.objects.select_related("program").get(pk=pk)
+        # All taken by others since we looked: look again (the queue has moved on).
+
+
+@transaction.atomic
+def decide(
+    *,
+    share_request: ShareRequest,
+    reviewer,
+    outcome: str,
+    reason_code: str = "",
+    note: str = "",
+    link_expires_at: datetime | None = None,
+) -> ShareRequest:
+    """Record `reviewer`'s decision. Only the holder of a live lease, only a reviewer of the
+    program. Approvals count toward the program's policy (two distinct reviewers when it asks
+    for two); the last needed one approves the request and creates its share link. A rejection or
+    a request for changes ends the request at once."""
+    if outcome not in Outcome.values:
+        raise ReviewError(f"Unknown decision {outcome!r}.")
+    reason_code = (reason_code or "").strip()
+    if outcome == Outcome.REJECT and not reason_code:
+        raise ReviewError("A rejection needs a reason code.")
+    share_request = _locked(ShareRequest.objects, share_request.pk)
+    now = timezone.now()
+    if not is_reviewer_of(reviewer=reviewer, program_id=share_request.program_id):
+        raise ReviewError("You are not a reviewer of this program.")
+    if share_request.status != Status.PENDING:
+        raise ReviewError("This request has already been decided.")
+    if share_request.claimed_by_id != reviewer.pk or share_request.lease_expires_at <= now:
+        raise ReviewError("Claim this request before deciding; your lease may have run out.")
+    if share_request.decisions.filter(reviewer=reviewer).exists():
+        raise ReviewError("You have already decided on this request.")
+    ReviewDecision.objects.create(
+        share_request=share_request,
+        reviewer=reviewer,
+        outcome=outcome,
+        reason_code=reason_code,
+        note=(note or "").strip(),
+        created_at=now,
+    )
+    share_request.claimed_by = None
+    share_request.lease_expires_at = None
+    link = None
+    if outcome == Outcome.APPROVE:
+        approvals = share_request.decisions.filter(outcome=Outcome.APPROVE).count()
+        if approvals >= share_request.approvals_required:
+            share_request.status = Status.APPROVED
+            share_request.decided_at = now
+            link = ShareLink.objects.create(
+                share_request=share_request, created_at=now, expires_at=link_expires_at
+            )
+        # Otherwise it goes back to the queue for another reviewer.
+    elif outcome == Outcome.REJECT:
+        share_request.status = Status.REJECTED
+        share_request.decided_at = now
+    else:
+        share_request.status = Status.CHANGES_REQUESTED
+        share_request.decided_at = now
+    share_request.save(update_fields=["status", "decided_at", "claimed_by", "lease_expires_at"])
+    record(
+        action=f"share_request.{outcome}",
+        target=share_request,
+        actor=reviewer,
+        program=share_request.program.slug,
+        reason_code=reason_code,
+        status=share_request.status,
+        share_link=link.pk if link else None,
+    )
+    return share_request
+
+
+# --- Share links ------------------------------------------------------------------------------
+
+# Besides the owner and staff, who may revoke a program's share links.
+_LINK_REVOKERS = (Membership.Role.REVIEWER, Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN)
+
+
+@transaction.atomic
+def revoke_share_link(*, link: ShareLink, actor, reason: str) -> ShareLink:
+    """Stop a share link at once. Its owner, the program's reviewers and managers, or staff."""
+    link = (
+        ShareLink.objects.select_for_update(of=("self",))
+        .select_related("share_request__program")
+        .get(pk=link.pk)
+    )
+    share_request = link.share_request
+    allowed = (
+        actor.is_staff
+        or actor.pk == share_request.requested_by_id
+        or Membership.objects.filter(
+            user=actor,
+            program_id=share_request.program_id,
+            role__in=_LINK_REVOKERS,
+            status=Membership.Status.ACTIVE,
+        ).exists()
+    )
+    if not allowed:
+        raise ReviewError("You may not revoke this share link.")
+    if link.revoked_at is not None:
+        return link
+    link.revoked_at = timezone.now()
+    link.revoked_by = actor
+    link.revoke_reason = (reason or "").strip()[:300]
+    link.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    record(
+        action="share_link.revoke",
+        target=link,
+        actor=actor,
+        program=share_request.program.slug,
+        share_request=share_request.pk,
+        reason=link.revoke_reason,
+    )
+    return link
