@@ -3,13 +3,36 @@ from django.db import models
 from .chain import append
 from .models import AuditRecord
 
+# Where the program of a target is found: on it, or one relation away. Read by duck typing, so
+# the audit layer imports nothing above it.
+_PROGRAM_HOLDERS = ("membership", "generation", "share_request", "token")
+
+
+def _program_slug(target) -> str | None:
+    if target._meta.label_lower == "programs.program":
+        return target.slug
+    program = getattr(target, "program", None)
+    if program is not None and hasattr(program, "slug"):
+        return program.slug
+    for name in _PROGRAM_HOLDERS:
+        holder = getattr(target, name, None)
+        program = getattr(holder, "program", None)
+        if program is not None and hasattr(program, "slug"):
+            return program.slug
+    return None
+
 
 def record(*, action: str, target: models.Model, actor=None, **data) -> AuditRecord:
     """Append one audit record describing `action` on `target`.
 
+    The record names the target's program (unless the caller did), which is what scopes the
+    console's audit log to each program's managers.
+
     Joins the caller's transaction and rolls back with it. Call it last in that transaction: it
     holds the chain lock until commit, so every other audited write waits for it.
     """
+    if "program" not in data and (slug := _program_slug(target)):
+        data["program"] = slug
     return append(
         action=action,
         actor=actor,

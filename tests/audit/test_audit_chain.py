@@ -57,7 +57,7 @@ def test_the_hash_covers_the_actor_and_the_target(program):
         "programs.program",
         str(program.pk),
     )
-    assert stored.data == {"name": "laptop"}
+    assert stored.data == {"name": "laptop", "program": program.slug}  # named by record()
     assert stored.hash == expected_hash(stored)
 
 

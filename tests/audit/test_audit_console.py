@@ -10,7 +10,7 @@ from django.utils import timezone
 from accessprogram.audit.models import AuditRecord
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership
-from factories import MembershipFactory, ProgramFactory, UserFactory
+from factories import MembershipFactory, ProgramFactory, UserFactory, token_for
 
 URL = reverse("console:audit")
 
@@ -158,3 +158,15 @@ def test_records_of_deleted_users_still_show(client, manager, program):
     page = client.get(URL).content.decode()
     assert f"user {gone_id} (deleted)" in page
     assert AuditRecord.objects.get().actor_id == gone_id
+
+
+def test_records_name_their_program_without_the_caller_saying_so(client, program):
+    member = MembershipFactory(program=program)
+    token = token_for(member)  # "token.issued" is recorded without an explicit program
+    assert token
+    client.force_login(MembershipFactory(program=program, role="program_manager").user)
+    actions = [entry.action for entry in client.get(URL).context["page"].object_list]
+    assert "token.issued" in actions
+    client.force_login(MembershipFactory(role="program_manager").user)  # another program
+    actions = [entry.action for entry in client.get(URL).context["page"].object_list]
+    assert "token.issued" not in actions
