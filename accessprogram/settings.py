@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "accessprogram.compensation",
     "generation",
     "review",
+    "accessprogram.feedback",
     "accessprogram.console",
 ]
 

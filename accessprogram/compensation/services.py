@@ -17,6 +17,9 @@ __all__ = [
     "CompensationError",
     "approve_time_log",
     "award",
+    "award_for_bug",
+    "award_for_form",
+    "award_licence_fee",
     "close_period_top_ups",
     "log_time",
     "publish_rate_card",
@@ -340,3 +343,63 @@ def close_period_top_ups(
         count=len(top_ups),
     )
     return top_ups
+
+
+# --- Awards on events (called by feedback, review and the console) ----------------------------
+
+
+def _award_from_rate_card(
+    *, membership: Membership, kind: str, rate_field: str, idempotency_key: str, memo: str, actor
+) -> LedgerEntry | None:
+    """Award the current rate card's `rate_field`, once per key; None when no rate applies."""
+    rate_card = current_rate_card(program=membership.program)
+    if rate_card is None:
+        return None
+    amount = getattr(rate_card, rate_field)
+    if amount <= 0 or membership.role != Membership.Role.TESTER:
+        return None
+    return award(
+        membership=membership,
+        kind=kind,
+        amount=amount,
+        currency=rate_card.currency,
+        idempotency_key=idempotency_key,
+        memo=f"{memo} (rate card v{rate_card.version})",
+        actor=actor,
+    )
+
+
+def award_for_form(*, membership: Membership, response_id: int, form_title: str, actor=None):
+    """Pay for a completed feedback form: once per response, at the rate in force now."""
+    return _award_from_rate_card(
+        membership=membership,
+        kind=LedgerEntry.Kind.AWARD_FORM,
+        rate_field="per_form_completed",
+        idempotency_key=f"form-response:{response_id}",
+        memo=f"Feedback form completed: {form_title}"[:400],
+        actor=actor,
+    )
+
+
+def award_for_bug(*, membership: Membership, bug_id: int, severity: str, title: str, actor=None):
+    """Pay for a confirmed bug report by its severity: once per report."""
+    return _award_from_rate_card(
+        membership=membership,
+        kind=LedgerEntry.Kind.AWARD_BUG,
+        rate_field=f"per_bug_{severity}",
+        idempotency_key=f"bug-confirmed:{bug_id}",
+        memo=f"Bug confirmed ({severity}): {title}"[:400],
+        actor=actor,
+    )
+
+
+def award_licence_fee(*, membership: Membership, share_request_id: int, actor=None):
+    """Pay the licence fee when the organisers use a tester's approved output: once per output."""
+    return _award_from_rate_card(
+        membership=membership,
+        kind=LedgerEntry.Kind.LICENCE_FEE,
+        rate_field="licence_fee",
+        idempotency_key=f"licence-fee:{share_request_id}",
+        memo=f"Output used by the organisers (share request {share_request_id})",
+        actor=actor,
+    )

@@ -63,4 +63,7 @@ urlpatterns = [
         name="application",
     ),
     path("leaks/", include("accessprogram.console.leak_urls")),
+    path("finance/", include("accessprogram.console.finance_urls")),
+    path("feedback/", include("accessprogram.console.feedback_urls")),
+    path("review/", include("accessprogram.console.review_urls")),
 ]

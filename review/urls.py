@@ -1,0 +1,7 @@
+"""The reviewer queue: claim next, watch, decide."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "review"
+
+urlpatterns: list = []
