@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import LedgerEntry, RateCard, TimeLog
+from .models import LedgerEntry, Payout, PayoutPeriod, RateCard, TimeLog
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -37,3 +37,17 @@ class TimeLogAdmin(ReadOnlyAdmin):
     list_display = ["membership", "started_at", "minutes", "status", "decided_by", "decided_at"]
     list_filter = ["status"]
     list_select_related = ["membership__user", "membership__program", "decided_by"]
+
+
+@admin.register(PayoutPeriod)
+class PayoutPeriodAdmin(ReadOnlyAdmin):
+    list_display = ["program", "start", "end", "status", "minimum_hourly_rate", "closed_at"]
+    list_filter = ["status"]
+    list_select_related = ["program"]
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = ["id", "batch", "membership", "amount", "currency", "status", "decided_at"]
+    list_filter = ["status", "currency"]
+    list_select_related = ["batch__period__program", "membership__user", "membership__program"]

@@ -248,3 +248,132 @@ class TimeLog(models.Model):
 
     def __str__(self):
         return f"{self.membership} {self.minutes} min on {self.started_at:%Y-%m-%d}"
+
+
+class PayoutPeriod(models.Model):
+    """Dates (both included, UTC) whose earnings are paid out together. Periods never overlap."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="payout_periods")
+    start = models.DateField()
+    end = models.DateField()
+    minimum_hourly_rate = models.DecimalField(
+        **MONEY, default=0, help_text="Guaranteed pay per approved hour; 0 for no guarantee."
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["program", "-start"]
+        indexes = [models.Index(fields=["program", "start", "end"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")),
+                name="payout_period_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(minimum_hourly_rate__gte=0),
+                name="payout_period_minimum_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="open", closed_at__isnull=True)
+                | models.Q(status="closed", closed_at__isnull=False),
+                name="payout_period_closed_when_closed_at",
+            ),
+            models.UniqueConstraint(
+                fields=["program", "start"], name="payout_period_start_unique_in_program"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.program} {self.start} to {self.end} ({self.status})"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+
+class PayoutBatch(models.Model):
+    """What a period's close froze for payment: one line per tester and currency."""
+
+    period = models.OneToOneField(PayoutPeriod, on_delete=models.PROTECT, related_name="batch")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "payout batches"
+
+    def __str__(self):
+        return f"Batch of {self.period}"
+
+
+class Payout(models.Model):
+    """One line of a batch: what one tester is owed in one currency, and whether it was paid."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PAID = "paid"
+        FAILED = "failed"
+
+    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="lines")
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="payouts")
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    amount = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    provider_reference = models.CharField(max_length=200, blank=True)
+    failure_reason = models.CharField(max_length=500, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["batch", "membership_id", "currency"]
+        indexes = [models.Index(fields=["membership", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "membership", "currency"], name="payout_line_unique_in_batch"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payout_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(currency__in=Currency.values), name="payout_currency_known"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="failed", failure_reason=""),
+                name="payout_failure_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Payout #{self.pk} {self.amount} {self.currency} ({self.status})"
+
+    @property
+    def reference(self) -> str:
+        """What the payment provider is told, and reports back: names the line exactly."""
+        return f"EAP-{self.batch.period.program_id}-{self.batch.period_id}-{self.pk}"
+
+
+class PayoutItem(models.Model):
+    """A ledger entry frozen into a payout line. An entry goes into one line at most."""
+
+    payout = models.ForeignKey(Payout, on_delete=models.PROTECT, related_name="items")
+    entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="payout_item")
+
+    class Meta:
+        ordering = ["entry_id"]
+
+    def __str__(self):
+        return f"{self.entry} in {self.payout}"

@@ -1,7 +1,13 @@
 """The tester's earnings, time logs and statements."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "compensation"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.earnings, name="earnings"),
+    path("statements/<int:period_id>/", views.statement, name="statement"),
+    path("statements/<int:period_id>/csv", views.statement_csv_view, name="statement-csv"),
+]

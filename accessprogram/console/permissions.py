@@ -21,6 +21,8 @@ STAFF_ROLES = (
 )
 # Roles that may cut access (revoke, suspend, kill switch) and read the audit log.
 ACCESS_CONTROL_ROLES = (Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN)
+# Roles that see and move money: rate cards, time logs, periods, payouts, reversals.
+FINANCE_ROLES = (Membership.Role.FINANCE, Membership.Role.ADMIN)
 
 
 def programs_for(user, *, roles=STAFF_ROLES) -> QuerySet[Program]:

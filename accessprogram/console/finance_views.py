@@ -1,0 +1,411 @@
+"""Finance console: rate cards, time logs (with platform activity), stipends, periods, payout
+batches and ledger reversals. Finance staff and admins of the program only; anyone else gets
+404, like a missing page.
+
+This module also registers the platform-activity counters shown beside time logs: the console
+may read generation and feedback, compensation may not (see compensation.activity).
+"""
+
+from django.apps import apps
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accessprogram.compensation import payouts, stipends
+from accessprogram.compensation.activity import activity_for, register_activity_provider
+from accessprogram.compensation.exports import batch_totals, payout_csv, payout_lines_to_pay
+from accessprogram.compensation.models import (
+    LedgerEntry,
+    Payout,
+    PayoutBatch,
+    PayoutPeriod,
+    TimeLog,
+)
+from accessprogram.compensation.money import CompensationError
+from accessprogram.compensation.selectors import current_rate_card
+from accessprogram.compensation.services import (
+    approve_time_log,
+    publish_rate_card,
+    reject_time_log,
+    reverse_entry,
+)
+from accessprogram.compensation.statements import statement_for
+from accessprogram.compensation.views import statement_response
+from accessprogram.programs.models import Membership
+from generation.models import Generation
+
+from .finance_forms import OpenPeriodForm, PaidForm, RateCardForm, ReasonForm, StipendForm
+from .permissions import FINANCE_ROLES, program_for, programs_for, staff_required
+
+# --- Platform activity beside time logs ----------------------------------------------------
+
+
+def _generations(membership, start, end) -> int:
+    return Generation.objects.filter(
+        tester_id=membership.user_id,
+        program_id=membership.program_id,
+        created_at__gte=start,
+        created_at__lt=end,
+    ).count()
+
+
+def _model_counter(label: str, model: str, *, who: str, when: str):
+    """Count rows of a feedback model, if that model (and those fields) exist in this build."""
+
+    def count(membership, start, end) -> int:
+        try:
+            rows = apps.get_model("feedback", model)
+        except LookupError:
+            return 0
+        return rows.objects.filter(
+            **{who: membership, f"{when}__gte": start, f"{when}__lt": end}
+        ).count()
+
+    register_activity_provider(label, count)
+
+
+register_activity_provider("Generations made", _generations)
+_model_counter("Feedback forms answered", "FormResponse", who="membership", when="submitted_at")
+_model_counter("Bug reports filed", "BugReport", who="membership", when="created_at")
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+
+def _program(request, slug):
+    return program_for(request.user, slug, roles=FINANCE_ROLES)
+
+
+def _errors_text(form) -> str:
+    return "; ".join(" ".join(errors) for errors in form.errors.values())
+
+
+@staff_required
+@require_GET
+def finance_home(request):
+    programs = programs_for(request.user, roles=FINANCE_ROLES).order_by("name")
+    if not programs:
+        raise Http404("No finance role here.")
+    if len(programs) == 1:
+        return redirect("console:finance-program", slug=programs[0].slug)
+    return render(request, "console/finance/home.html", {"programs": programs})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def program_finance(request, slug):
+    """Overview of one program's money: rates, open periods, stipends, pending logs."""
+    program = _program(request, slug)
+    stipend_form = StipendForm(
+        request.POST or None, initial={"month": f"{stipends.previous_month():%Y-%m}"}
+    )
+    if request.method == "POST" and stipend_form.is_valid():
+        try:
+            run = stipends.award_stipends(
+                program=program, month=stipend_form.cleaned_data["month"], actor=request.user
+            )
+        except CompensationError as error:
+            stipend_form.add_error("month", str(error))
+        else:
+            if run.amount is None:
+                messages.info(request, f"No stipend in the rates in effect for {run.month:%B %Y}.")
+            else:
+                messages.success(
+                    request,
+                    f"Stipends for {run.month:%B %Y}: {len(run.paid)} paid now "
+                    f"({run.amount} {run.currency} each), {run.already_paid} paid before.",
+                )
+            return redirect("console:finance-program", slug=slug)
+    recent_stipends = (
+        LedgerEntry.objects.filter(program=program, kind=LedgerEntry.Kind.STIPEND)
+        .select_related("membership__user")
+        .order_by("-created_at", "-id")[:20]
+    )
+    return render(
+        request,
+        "console/finance/program.html",
+        {
+            "program": program,
+            "rate_card": current_rate_card(program=program),
+            "periods": PayoutPeriod.objects.filter(program=program).order_by("-start")[:6],
+            "pending_logs": TimeLog.objects.filter(
+                membership__program=program, status=TimeLog.Status.PENDING
+            ).count(),
+            "stipend_form": stipend_form,
+            "recent_stipends": recent_stipends,
+        },
+        status=422 if stipend_form.errors else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def rate_cards(request, slug):
+    program = _program(request, slug)
+    current = current_rate_card(program=program)
+    form = RateCardForm(request.POST or None, current=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            card = publish_rate_card(
+                program=program,
+                currency=form.cleaned_data["currency"],
+                effective_from=form.cleaned_data["effective_from"],
+                actor=request.user,
+                **form.rates(),
+            )
+        except CompensationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Rate card version {card.version} is published.")
+            return redirect("console:finance-rate-cards", slug=slug)
+    return render(
+        request,
+        "console/finance/rate_cards.html",
+        {"program": program, "form": form, "current": current, "cards": program.rate_cards.all()},
+        status=422 if form.errors else 200,
+    )
+
+
+@staff_required
+@require_GET
+def time_logs(request, slug):
+    program = _program(request, slug)
+    pending = (
+        TimeLog.objects.filter(membership__program=program, status=TimeLog.Status.PENDING)
+        .select_related("membership__user")
+        .order_by("started_at", "pk")[:100]
+    )
+    decided = (
+        TimeLog.objects.filter(membership__program=program)
+        .exclude(status=TimeLog.Status.PENDING)
+        .select_related("membership__user", "decided_by")
+        .order_by("-decided_at")[:20]
+    )
+    return render(
+        request,
+        "console/finance/time_logs.html",
+        {
+            "program": program,
+            "pending": [(log, activity_for(log)) for log in pending],
+            "decided": decided,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def time_log_decide(request, slug, time_log_id, decision):
+    program = _program(request, slug)
+    if decision not in ("approve", "reject"):
+        raise Http404
+    time_log = get_object_or_404(TimeLog, pk=time_log_id, membership__program=program)
+    try:
+        if decision == "approve":
+            approve_time_log(time_log=time_log, actor=request.user)
+            messages.success(request, f"Approved {time_log.minutes} minutes.")
+        else:
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                raise CompensationError("Say why the time log is rejected.")
+            reject_time_log(
+                time_log=time_log, reason=form.cleaned_data["reason"], actor=request.user
+            )
+            messages.success(request, "The time log is rejected.")
+    except CompensationError as error:
+        messages.error(request, f"Nothing was changed: {error}")
+    return redirect("console:finance-time-logs", slug=slug)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def periods(request, slug):
+    program = _program(request, slug)
+    form = OpenPeriodForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            period = payouts.open_period(program=program, actor=request.user, **form.cleaned_data)
+        except CompensationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Period {period.start} to {period.end} is open.")
+            return redirect("console:finance-periods", slug=slug)
+    return render(
+        request,
+        "console/finance/periods.html",
+        {
+            "program": program,
+            "form": form,
+            "periods": PayoutPeriod.objects.filter(program=program)
+            .select_related("batch", "closed_by")
+            .order_by("-start"),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+def _period(program, period_id) -> PayoutPeriod:
+    return get_object_or_404(
+        PayoutPeriod.objects.select_related("program"), pk=period_id, program=program
+    )
+
+
+@staff_required
+@require_POST
+def period_close(request, slug, period_id):
+    program = _program(request, slug)
+    period = _period(program, period_id)
+    try:
+        batch = payouts.close_period(period=period, actor=request.user)
+    except CompensationError as error:
+        messages.error(request, f"Nothing was changed: {error}")
+        return redirect("console:finance-periods", slug=slug)
+    messages.success(
+        request, f"Period {period.start} to {period.end} is closed: {batch.lines.count()} payouts."
+    )
+    return redirect("console:finance-period", slug=slug, period_id=period.pk)
+
+
+@staff_required
+@require_GET
+def period_page(request, slug, period_id):
+    program = _program(request, slug)
+    period = _period(program, period_id)
+    batch = getattr(period, "batch", None)
+    lines = (
+        batch.lines.select_related("membership__user", "decided_by", "batch__period").order_by(
+            "currency", "membership__user__email"
+        )
+        if batch
+        else []
+    )
+    return render(
+        request,
+        "console/finance/period.html",
+        {
+            "program": program,
+            "period": period,
+            "batch": batch,
+            "lines": lines,
+            "totals": batch_totals(lines),
+            "to_pay": payout_lines_to_pay(batch).count() if batch else 0,
+            "testers": Membership.objects.filter(program=program, role=Membership.Role.TESTER)
+            .select_related("user")
+            .order_by("user__email"),
+        },
+    )
+
+
+@staff_required
+@require_GET
+def period_csv(request, slug, period_id):
+    program = _program(request, slug)
+    period = _period(program, period_id)
+    batch = get_object_or_404(PayoutBatch, period=period)
+    response = HttpResponse(payout_csv(batch), content_type="text/csv; charset=utf-8")
+    name = f"payouts-{program.slug}-{period.start}-{period.end}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@staff_required
+@require_POST
+def payout_decide(request, slug, line_id, decision):
+    program = _program(request, slug)
+    if decision not in ("paid", "failed", "retry"):
+        raise Http404
+    line = get_object_or_404(
+        Payout.objects.select_related("batch__period"), pk=line_id, batch__period__program=program
+    )
+    try:
+        if decision == "paid":
+            form = PaidForm(request.POST)
+            if not form.is_valid():
+                raise CompensationError(_errors_text(form))
+            payouts.mark_payout_paid(
+                line=line,
+                provider_reference=form.cleaned_data["provider_reference"],
+                actor=request.user,
+            )
+            messages.success(request, f"{line.reference} is paid: {line.amount} {line.currency}.")
+        elif decision == "failed":
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                raise CompensationError("Say why the payout failed.")
+            payouts.mark_payout_failed(
+                line=line, reason=form.cleaned_data["reason"], actor=request.user
+            )
+            messages.warning(request, f"{line.reference} is marked failed.")
+        else:
+            payouts.retry_payout(line=line, actor=request.user)
+            messages.success(request, f"{line.reference} is pending again.")
+    except CompensationError as error:
+        messages.error(request, f"Nothing was changed: {error}")
+    return redirect("console:finance-period", slug=slug, period_id=line.batch.period_id)
+
+
+def _statement(request, slug, period_id, membership_id):
+    program = _program(request, slug)
+    period = _period(program, period_id)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "program"),
+        pk=membership_id,
+        program=program,
+        role=Membership.Role.TESTER,
+    )
+    return period, statement_for(
+        membership=membership, period_start=period.start, period_end=period.end
+    )
+
+
+@staff_required
+@require_GET
+def statement(request, slug, period_id, membership_id):
+    period, sheet = _statement(request, slug, period_id, membership_id)
+    return render(
+        request,
+        "console/finance/statement.html",
+        {"program": period.program, "period": period, "statement": sheet},
+    )
+
+
+@staff_required
+@require_GET
+def statement_csv(request, slug, period_id, membership_id):
+    return statement_response(*_statement(request, slug, period_id, membership_id))
+
+
+@staff_required
+@require_GET
+def ledger(request, slug):
+    program = _program(request, slug)
+    entries = LedgerEntry.objects.filter(program=program).select_related(
+        "membership__user", "reversed_by"
+    )
+    query = request.GET.get("q", "").strip()
+    if query:
+        entries = entries.filter(membership__user__email__icontains=query)
+    return render(
+        request,
+        "console/finance/ledger.html",
+        {"program": program, "entries": entries.order_by("-created_at", "-id")[:200], "q": query},
+    )
+
+
+@staff_required
+@require_POST
+def ledger_reverse(request, slug, entry_id):
+    program = _program(request, slug)
+    entry = get_object_or_404(LedgerEntry, pk=entry_id, program=program)
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise CompensationError("Say why the entry is reversed.")
+        reversal = reverse_entry(
+            entry=entry, reason=form.cleaned_data["reason"], actor=request.user
+        )
+    except CompensationError as error:
+        messages.error(request, f"Nothing was changed: {error}")
+    else:
+        messages.success(request, f"Entry #{entry.pk} is reversed by #{reversal.pk}.")
+    return redirect("console:finance-ledger", slug=slug)
