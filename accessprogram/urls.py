@@ -25,6 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("v1/", include("accessprogram.access.api_urls")),
     path("v1/", include("generation.api.urls")),
+    path("v1/", include("accessprogram.feedback.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("generation.urls")),

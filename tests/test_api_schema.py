@@ -12,6 +12,8 @@ EXPECTED_OPERATIONS = {
     ("/v1/videos/{video_id}", "get"): "videos_retrieve",
     ("/v1/videos/{video_id}", "delete"): "videos_delete",
     ("/v1/videos/{video_id}/content", "get"): "videos_download_content",
+    ("/v1/videos/{video_id}/feedback", "get"): "videos_feedback_retrieve",
+    ("/v1/videos/{video_id}/feedback", "post"): "videos_feedback_create",
 }
 ASSET = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
 

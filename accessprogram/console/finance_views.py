@@ -1,19 +1,15 @@
 """Finance console: rate cards, time logs (with platform activity), stipends, periods, payout
 batches and ledger reversals. Finance staff and admins of the program only; anyone else gets
 404, like a missing page.
-
-This module also registers the platform-activity counters shown beside time logs: the console
-may read generation and feedback, compensation may not (see compensation.activity).
 """
 
-from django.apps import apps
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accessprogram.compensation import payouts, stipends
-from accessprogram.compensation.activity import activity_for, register_activity_provider
+from accessprogram.compensation.activity import activity_for
 from accessprogram.compensation.exports import batch_totals, payout_csv, payout_lines_to_pay
 from accessprogram.compensation.models import (
     LedgerEntry,
@@ -33,42 +29,9 @@ from accessprogram.compensation.services import (
 from accessprogram.compensation.statements import statement_for
 from accessprogram.compensation.views import statement_response
 from accessprogram.programs.models import Membership
-from generation.models import Generation
 
 from .finance_forms import OpenPeriodForm, PaidForm, RateCardForm, ReasonForm, StipendForm
 from .permissions import FINANCE_ROLES, program_for, programs_for, staff_required
-
-# --- Platform activity beside time logs ----------------------------------------------------
-
-
-def _generations(membership, start, end) -> int:
-    return Generation.objects.filter(
-        tester_id=membership.user_id,
-        program_id=membership.program_id,
-        created_at__gte=start,
-        created_at__lt=end,
-    ).count()
-
-
-def _model_counter(label: str, model: str, *, who: str, when: str):
-    """Count rows of a feedback model, if that model (and those fields) exist in this build."""
-
-    def count(membership, start, end) -> int:
-        try:
-            rows = apps.get_model("feedback", model)
-        except LookupError:
-            return 0
-        return rows.objects.filter(
-            **{who: membership, f"{when}__gte": start, f"{when}__lt": end}
-        ).count()
-
-    register_activity_provider(label, count)
-
-
-register_activity_provider("Generations made", _generations)
-_model_counter("Feedback forms answered", "FormResponse", who="membership", when="submitted_at")
-_model_counter("Bug reports filed", "BugReport", who="membership", when="created_at")
-
 
 # --- Pages ---------------------------------------------------------------------------------
 

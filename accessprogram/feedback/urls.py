@@ -1,7 +1,21 @@
 """Tester pages: feedback forms, quick ratings and bug reports."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "feedback"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("forms/<int:form_id>/", views.form_page, name="form"),
+    path("videos/<str:public_id>/rating", views.rate_video, name="rate-video"),
+    path("bugs/new", views.bug_new, name="bug-new"),
+    path("bugs/<int:bug_id>/", views.bug_page, name="bug"),
+    path("bugs/<int:bug_id>/comment", views.bug_comment, name="bug-comment"),
+    path(
+        "bugs/<int:bug_id>/attachments/<int:attachment_id>",
+        views.bug_attachment,
+        name="bug-attachment",
+    ),
+]

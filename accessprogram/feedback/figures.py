@@ -1,0 +1,185 @@
+"""Staff figures: response rates, answer distributions, quick ratings, bug counts; CSV exports."""
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Avg, Count
+
+from accessprogram.compensation.models import Severity
+from accessprogram.programs.models import Membership, Program
+
+from .models import Answer, BugReport, FeedbackForm, FormResponse, Question, QuickRating
+
+RATINGS = (1, 2, 3, 4, 5)
+
+
+@dataclass(frozen=True)
+class QuestionFigure:
+    question: Question
+    rows: list[tuple[str, int]]  # for the bar chart; empty for text questions
+    answered: int
+
+
+def eligible_testers(*, form: FeedbackForm) -> int:
+    """Active testers the form is meant for (its cohort's, or the whole program's)."""
+    testers = Membership.objects.filter(
+        program_id=form.program_id, role=Membership.Role.TESTER, status=Membership.Status.ACTIVE
+    )
+    if form.cohort_id:
+        testers = testers.filter(cohort_id=form.cohort_id)
+    return testers.count()
+
+
+def response_rate(*, form: FeedbackForm) -> tuple[int, int, Decimal | None]:
+    """(completed responses, eligible testers, percent or None)."""
+    responses = FormResponse.objects.filter(form=form, completed_at__isnull=False).count()
+    eligible = eligible_testers(form=form)
+    if not eligible:
+        return responses, eligible, None
+    percent = (Decimal(100) * responses / eligible).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return responses, eligible, percent
+
+
+def question_figures(*, form: FeedbackForm) -> list[QuestionFigure]:
+    figures = []
+    for question in form.questions.all():
+        values = list(Answer.objects.filter(question=question).values_list("value", flat=True))
+        rows: list[tuple[str, int]] = []
+        if question.kind == Question.Kind.RATING:
+            rows = [(str(r), sum(1 for v in values if v == r)) for r in RATINGS]
+        elif question.kind == Question.Kind.SINGLE:
+            rows = [(o, sum(1 for v in values if v == o)) for o in question.options]
+        elif question.kind == Question.Kind.MULTIPLE:
+            rows = [(o, sum(1 for v in values if o in (v or []))) for o in question.options]
+        figures.append(QuestionFigure(question=question, rows=rows, answered=len(values)))
+    return figures
+
+
+def quick_rating_summary(*, program: Program) -> dict:
+    ratings = QuickRating.objects.filter(program=program)
+    summary = ratings.aggregate(average=Avg("rating"), count=Count("id"))
+    counts = dict(ratings.values_list("rating").annotate(n=Count("id")).values_list("rating", "n"))
+    average = summary["average"]
+    return {
+        "count": summary["count"],
+        "average": (
+            Decimal(str(average)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            if average is not None
+            else None
+        ),
+        "rows": [(str(r), counts.get(r, 0)) for r in RATINGS],
+    }
+
+
+def bug_counts(*, program: Program) -> dict:
+    bugs = BugReport.objects.filter(program=program)
+    by_status = dict(bugs.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    by_severity = dict(
+        bugs.values_list("severity").annotate(n=Count("id")).values_list("severity", "n")
+    )
+    return {
+        "total": sum(by_status.values()),
+        "by_status": [
+            (label, by_status.get(value, 0)) for value, label in BugReport.Status.choices
+        ],
+        "by_severity": [(label, by_severity.get(value, 0)) for value, label in Severity.choices],
+    }
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+def _cell(value) -> str:
+    """Text for a spreadsheet cell; a leading = + - @ would run as a formula, so it is quoted."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _answer_text(question: Question, value) -> str:
+    if value is None:
+        return ""
+    if question.kind == Question.Kind.MULTIPLE:
+        return "; ".join(value)
+    return str(value)
+
+
+def responses_csv(*, form: FeedbackForm) -> str:
+    """One row per response, one column per question (in the form's order)."""
+    questions = list(form.questions.all())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["response_id", "tester", "email", "cohort", "submitted_at", "updated_at", "completed_at"]
+        + [_cell(q.label) for q in questions]
+    )
+    responses = (
+        FormResponse.objects.filter(form=form)
+        .select_related("membership__user", "membership__cohort")
+        .order_by("submitted_at", "id")
+    )
+    answers: dict[tuple[int, int], object] = {
+        (response_id, question_id): value
+        for response_id, question_id, value in Answer.objects.filter(
+            response__form=form
+        ).values_list("response_id", "question_id", "value")
+    }
+    for response in responses:
+        user = response.membership.user
+        writer.writerow(
+            [
+                response.pk,
+                _cell(user.username),
+                _cell(user.email),
+                _cell(response.membership.cohort.name if response.membership.cohort else ""),
+                response.submitted_at.isoformat(),
+                response.updated_at.isoformat(),
+                response.completed_at.isoformat() if response.completed_at else "",
+            ]
+            + [_cell(_answer_text(q, answers.get((response.pk, q.pk)))) for q in questions]
+        )
+    return out.getvalue()
+
+
+def bugs_csv(*, bugs) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "id",
+            "title",
+            "status",
+            "severity",
+            "reporter",
+            "email",
+            "video",
+            "duplicate_of",
+            "attachments",
+            "created_at",
+            "updated_at",
+            "steps",
+            "expected",
+            "actual",
+        ]
+    )
+    for bug in bugs.order_by("created_at", "id"):
+        writer.writerow(
+            [
+                bug.pk,
+                _cell(bug.title),
+                bug.status,
+                bug.severity,
+                _cell(bug.reporter.username),
+                _cell(bug.reporter.email),
+                bug.generation.public_id if bug.generation else "",
+                bug.duplicate_of_id or "",
+                bug.attachment_count,
+                bug.created_at.isoformat(),
+                bug.updated_at.isoformat(),
+                _cell(bug.steps),
+                _cell(bug.expected),
+                _cell(bug.actual),
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,32 @@
+"""Emails to a bug's reporter when staff change its status or comment where they can see it."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from .models import BugEvent
+
+logger = logging.getLogger(__name__)
+
+
+def bug_link(bug) -> str:
+    return settings.PORTAL_URL.rstrip("/") + reverse("feedback:bug", args=[bug.pk])
+
+
+@shared_task(ignore_result=True)
+def send_bug_update_email(event_id: int) -> None:
+    event = (
+        BugEvent.objects.select_related("bug__reporter", "bug__program", "bug__duplicate_of")
+        .filter(pk=event_id, internal=False)
+        .first()
+    )
+    if event is None or not event.bug.reporter.email:
+        return
+    context = {"event": event, "bug": event.bug, "link": bug_link(event.bug)}
+    subject = render_to_string("feedback/email/bug_update_subject.txt", context).strip()
+    body = render_to_string("feedback/email/bug_update_message.txt", context)
+    send_mail(subject, body, None, [event.bug.reporter.email])
