@@ -1,0 +1,1 @@
+"""Provenance of videos that leave storage: visible mark, forensic payload, content credentials."""
