@@ -19,6 +19,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py make_dev_certificate
 	$(BIN)/python manage.py seed_demo --url http://127.0.0.1:8000/
 	@echo "Starting web (http://127.0.0.1:8000/), Celery worker, Celery beat and the engine. Ctrl-C stops them all."
 	$(BIN)/honcho start -f Procfile
@@ -43,6 +44,7 @@ bench: install
 	$(BIN)/python bench/bench_auth.py
 	$(BIN)/python bench/bench_kill_switch.py
 	$(BIN)/python bench/bench_revoke_to_cancel.py
+	$(BIN)/python bench/bench_rendition.py
 
 clean:
 	rm -rf $(VENV) var

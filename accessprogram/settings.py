@@ -145,6 +145,8 @@ USERSESSIONS_TRACK_ACTIVITY = False  # no write on every request
 # Invitation links: where they point, and how long they work.
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=14)
+# A share request waiting longer than this is overdue (reviewer queue, console service levels).
+REVIEW_SLA_HOURS = env.int("REVIEW_SLA_HOURS", default=24)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -208,6 +210,12 @@ CELERY_BEAT_SCHEDULE = {
         # A busy worker must not build a backlog of sweeps: stale ones are dropped.
         "options": {"expires": 10},
     },
+    # Last month's stipends; idempotent per tester and month, so daily catches up missed days.
+    "award-monthly-stipends": {
+        "task": "compensation.award_monthly_stipends",
+        "schedule": env.float("STIPEND_SWEEP_SECONDS", default=24 * 60 * 60.0),
+        "options": {"expires": 60 * 60},
+    },
 }
 
 # --- Generation engine ----------------------------------------------------------------------
@@ -218,6 +226,17 @@ ENGINE_TIMEOUT_SECONDS = env.float("ENGINE_TIMEOUT_SECONDS", default=10.0)
 GENERATION_LEASE_SECONDS = env.float("GENERATION_LEASE_SECONDS", default=30.0)
 # A job claimed for dispatch whose engine id was never recorded is re-sent after this long.
 GENERATION_REDISPATCH_AFTER_SECONDS = env.float("GENERATION_REDISPATCH_AFTER_SECONDS", default=15.0)
+
+# --- Content credentials (C2PA) -------------------------------------------------------------
+# Every rendition is signed with this certificate chain (PEM, end-entity first) and key.
+# Development: `manage.py make_dev_certificate` writes a dev CA and signer under VAR_DIR/c2pa/.
+C2PA_DEV_DIR = VAR_DIR / "c2pa"
+C2PA_CERT_CHAIN_PATH = env("C2PA_CERT_CHAIN_PATH", default=str(C2PA_DEV_DIR / "chain.pem"))
+C2PA_PRIVATE_KEY_PATH = env("C2PA_PRIVATE_KEY_PATH", default=str(C2PA_DEV_DIR / "signer.key"))
+# Roots a manifest reader trusts (the trace report says Trusted instead of Valid for them).
+C2PA_TRUST_ANCHORS_PATH = env("C2PA_TRUST_ANCHORS_PATH", default=str(C2PA_DEV_DIR / "root.pem"))
+# Presigned media URLs (S3 mode) work this long after the authorising request.
+MEDIA_URL_SECONDS = env.int("MEDIA_URL_SECONDS", default=60)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -278,6 +297,9 @@ if DEPLOYMENT == "production":
         "ENGINE_SECRET": ENGINE_SECRET.startswith("dev-"),
         "LEAK_SCANNER_SECRET": LEAK_SCANNER_SECRET.startswith("dev-"),
     }
+    # Renditions must be signed with a real certificate, not the generated development one.
+    _development_defaults["C2PA_CERT_CHAIN_PATH"] = "C2PA_CERT_CHAIN_PATH" not in env
+    _development_defaults["C2PA_PRIVATE_KEY_PATH"] = "C2PA_PRIVATE_KEY_PATH" not in env
     if DEBUG or any(_development_defaults.values()):
         unset = [name for name, is_default in _development_defaults.items() if is_default]
         raise ImproperlyConfigured(

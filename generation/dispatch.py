@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from .engine_client import EngineClient, EngineError, EngineFull, EngineJobNotFound, engine_client
 from .models import Asset, Dispatcher, Generation
+from .provenance.services import ensure_preview
 from .selectors import DISPATCHER_NAME, fair_queue, running_counts, running_limits
 from .services import cancel_jobs_without_access
 from .storage import InvalidVideo, delete_asset_file, describe_video, save_video
@@ -127,6 +128,8 @@ def _store_result(engine: EngineClient, generation: Generation, report: SweepRep
             duration_seconds=facts.duration_seconds,
             codec=facts.codec,
         )
+        # Testers only ever see a watermarked preview: its build starts after this commit.
+        ensure_preview(generation=Generation.objects.select_related("asset").get(pk=generation.pk))
     report.completed.append(generation.public_id)
 
 

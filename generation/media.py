@@ -1,9 +1,14 @@
-"""Serving stored videos with HTTP Range support (browsers seek, and Safari insists on it)."""
+"""Serving stored videos with HTTP Range support (browsers seek, and Safari insists on it).
+
+With object storage (S3) the authorising view does not stream: it redirects to a presigned URL
+that works for a minute (MEDIA_URL_SECONDS), so bytes never pass through the web process.
+"""
 
 import re
 
+from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 
 RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")  # bounded: int() of huge digit runs fails
 CHUNK = 64 * 1024
@@ -66,4 +71,36 @@ def stored_video_response(request, *, storage_key: str, filename: str | None = N
         response["Content-Length"] = str(length)
         response["Content-Range"] = f"bytes {first}-{last}/{size}"
     response["Accept-Ranges"] = "bytes"
+    return response
+
+
+def uses_object_storage(storage=None) -> bool:
+    """True for django-storages' S3 backend (it knows a bucket), False for local files."""
+    return bool(getattr(storage or default_storage, "bucket_name", None))
+
+
+def presigned_video_url(
+    *, storage, storage_key: str, seconds: int, filename: str | None = None
+) -> str:
+    """A short-lived GET URL for one object, telling the store to answer privately."""
+    parameters = {"ResponseCacheControl": "private, no-store", "ResponseContentType": "video/mp4"}
+    if filename:
+        parameters["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+    return storage.url(storage_key, parameters=parameters, expire=seconds)
+
+
+def private_video_response(request, *, storage_key: str, filename: str | None = None):
+    """A stored video for a caller already authorised: streamed with ranges from local storage,
+    or a redirect to a presigned URL on object storage. Never cached by anyone but the caller."""
+    if uses_object_storage():
+        url = presigned_video_url(
+            storage=default_storage,
+            storage_key=storage_key,
+            seconds=settings.MEDIA_URL_SECONDS,
+            filename=filename,
+        )
+        response = HttpResponseRedirect(url)
+    else:
+        response = stored_video_response(request, storage_key=storage_key, filename=filename)
+    response["Cache-Control"] = "private, no-store"
     return response

@@ -114,3 +114,86 @@ class Dispatcher(models.Model):
 
     def __str__(self):
         return f"{self.name} held by {self.holder or 'nobody'} until {self.lease_expires_at}"
+
+
+def new_rendition_key(program_id: int) -> str:
+    # Random, so a storage key (or a presigned URL's path) reveals nothing about other files.
+    return f"renditions/{program_id}/{secrets.token_urlsafe(24)}.mp4"
+
+
+class Rendition(models.Model):
+    """A copy of a generation made to leave storage: the visible mark, an invisible forensic
+    payload (`forensic_id`, unique) and signed content credentials. The original is never
+    served; testers watch the preview, an approved share request gets a published rendition."""
+
+    class Kind(models.TextChoices):
+        PREVIEW = "preview"
+        PUBLISHED = "published"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        READY = "ready"
+        FAILED = "failed"
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="renditions")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    forensic_id = models.PositiveBigIntegerField(unique=True)
+    # For a published rendition: the share request that approved it (its id, as text).
+    approval_ref = models.CharField(max_length=64, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # Set when the file is stored: each build attempt writes under its own new key.
+    storage_key = models.CharField(max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    manifest_label = models.CharField(max_length=200, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    ready_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["generation", "kind", "status"], name="rendition_generation_kind"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["generation", "kind", "approval_ref"], name="rendition_once_per_approval"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(forensic_id__gte=1), name="rendition_forensic_id_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="preview", approval_ref="")
+                | models.Q(kind="published") & ~models.Q(approval_ref=""),
+                name="rendition_published_has_approval",
+            ),
+            models.UniqueConstraint(
+                fields=["storage_key"],
+                condition=~models.Q(storage_key=""),
+                name="rendition_storage_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="ready")
+                | ~models.Q(sha256="") & ~models.Q(storage_key=""),
+                name="rendition_ready_has_file",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} rendition {self.forensic_id} of {self.generation_id}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY

@@ -13,7 +13,7 @@ from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership
 
 from .models import MODEL_CHOICES, SECONDS_CHOICES, SIZE_CHOICES, Generation
-from .storage import delete_asset_file
+from .storage import delete_asset_file, delete_stored_files
 
 MAX_PROMPT_LENGTH = 4000
 MAX_SEED = 2**31 - 1
@@ -181,11 +181,16 @@ def cancel_generations(*, jobs, reason: str, code: str = "access_revoked") -> in
 
 @transaction.atomic
 def delete_generation(*, generation: Generation, actor=None) -> None:
-    """Hide a generation from its tester and drop its file; the record stays for tracing."""
+    """Hide a generation from its tester and drop its files (original and every rendition);
+    the records stay, so a copy found later still traces to it."""
     cancel_generation(generation=generation, reason="Deleted by the tester.")
     Generation.objects.filter(pk=generation.pk).update(deleted_at=timezone.now())
     if hasattr(generation, "asset"):
         transaction.on_commit(lambda: delete_asset_file(generation.asset))
+    rendition_keys = list(
+        generation.renditions.exclude(storage_key="").values_list("storage_key", flat=True)
+    )
+    transaction.on_commit(lambda: delete_stored_files(rendition_keys))
     record(action="generation.deleted", target=generation, actor=actor)
 
 

@@ -75,7 +75,12 @@ def save_video(*, generation: Generation, stream: IO[bytes]) -> str:
 
 
 def delete_asset_file(asset: Asset) -> None:
-    try:
-        default_storage.delete(asset.storage_key)
-    except OSError:
-        logger.exception("could not delete %s", asset.storage_key)
+    delete_stored_files([asset.storage_key])
+
+
+def delete_stored_files(storage_keys) -> None:
+    for key in storage_keys:
+        try:
+            default_storage.delete(key)
+        except OSError:
+            logger.exception("could not delete %s", key)

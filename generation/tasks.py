@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from . import dispatch, services
+from .provenance import tasks as provenance_tasks  # noqa: F401 - registers build_rendition
 
 
 @shared_task(name="generation.tasks.advance_generations", acks_late=True, ignore_result=True)

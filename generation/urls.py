@@ -10,4 +10,10 @@ urlpatterns = [
     path("videos/<str:public_id>/status", views.video_status, name="video-status"),
     path("videos/<str:public_id>/cancel", views.cancel_video, name="video-cancel"),
     path("videos/<str:public_id>/media", views.video_media, name="video-media"),
+    path("videos/<str:public_id>/preview/retry", views.retry_preview, name="video-preview-retry"),
+    path(
+        "videos/<str:public_id>/review-media",
+        views.staff_preview_media,
+        name="video-review-media",
+    ),
 ]

@@ -13,8 +13,10 @@ from accessprogram.programs.selectors import onboarding_checklist
 
 from . import selectors, services
 from .forms import GenerateForm
-from .media import stored_video_response
-from .models import Generation
+from .media import private_video_response
+from .models import Generation, Rendition
+from .provenance import selectors as provenance
+from .provenance.services import RenditionUnavailable, ensure_preview, retry_rendition
 
 
 class AccessBlocked(Exception):
@@ -87,11 +89,31 @@ def home(request):
     )
 
 
+def _preview(generation: Generation) -> Rendition | None:
+    """The preview of a finished generation, requested if it is missing (a video finished
+    before previews existed); None while the generation is unfinished."""
+    if generation.status != Generation.Status.COMPLETED:
+        return None
+    preview = provenance.preview_of(generation=generation)
+    if preview is None:
+        try:
+            preview = ensure_preview(generation=generation)
+        except RenditionUnavailable:
+            return None
+    return preview
+
+
 def _status_context(generation: Generation) -> dict:
+    preview = _preview(generation)
     return {
         "generation": generation,
         "standing": selectors.queue_standing(generation=generation),
         "remaining": selectors.remaining_time(generation=generation),
+        "preview": preview,
+        # Keep polling while the job runs and while its watermarked preview is prepared.
+        "polling": generation.is_active
+        or (generation.status == Generation.Status.COMPLETED and preview is None)
+        or (preview is not None and preview.status == Rendition.Status.PENDING),
     }
 
 
@@ -126,12 +148,39 @@ def cancel_video(request, public_id):
 
 @login_required
 @_notice_instead_of_content
+@require_POST
+def retry_preview(request, public_id):
+    """Send a preview whose build failed back to the workers."""
+    generation = _own_generation(request, public_id)
+    preview = provenance.preview_of(generation=generation)
+    if preview is not None and retry_rendition(rendition=preview, actor=request.user):
+        messages.info(request, "Preparing your watermarked preview again.")
+    return redirect("portal:video", public_id=public_id)
+
+
+@login_required
+@_notice_instead_of_content
 @require_GET
 def video_media(request, public_id):
-    """The finished file, for its owner only; never from a public media URL."""
+    """The watermarked preview, for its owner only: never the original, never a public URL."""
     generation = _own_generation(request, public_id)
-    if generation.status != Generation.Status.COMPLETED or not hasattr(generation, "asset"):
+    preview = provenance.ready_preview(generation=generation)
+    if preview is None:
         raise Http404("This video is not ready.")
-    response = stored_video_response(request, storage_key=generation.asset.storage_key)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_video_response(request, storage_key=preview.storage_key)
+
+
+@login_required
+@require_GET
+def staff_preview_media(request, public_id):
+    """The preview for reviewers, program managers and admins of the generation's program
+    (reviewers watch it before deciding on a share request); 404 for anyone else."""
+    generation = get_object_or_404(
+        Generation.objects.filter(deleted_at__isnull=True), public_id=public_id
+    )
+    if not provenance.is_preview_staff(user=request.user, program_id=generation.program_id):
+        raise Http404("No such video.")
+    preview = provenance.ready_preview(generation=generation)
+    if preview is None:
+        raise Http404("The preview is not ready.")
+    return private_video_response(request, storage_key=preview.storage_key)

@@ -1,6 +1,11 @@
 from rest_framework import serializers
 
-from ..models import MODEL_CHOICES, SECONDS_CHOICES, SIZE_CHOICES, Generation
+from ..models import MODEL_CHOICES, SECONDS_CHOICES, SIZE_CHOICES, Generation, Rendition
+from ..provenance.selectors import preview_of
+
+# A finished render is reported "in_progress" at this progress until its watermarked preview is
+# ready: the SDK's polling then waits for a file it can actually download.
+PREPARING_PROGRESS = 99
 
 
 def _choice(field: str, choices) -> dict:
@@ -10,6 +15,29 @@ def _choice(field: str, choices) -> dict:
 
 def _timestamp(value):
     return int(value.timestamp()) if value else None
+
+
+def preview_status(generation: Generation) -> str | None:
+    """The status of a completed generation's preview (None: none requested). Read from the
+    `preview_status` annotation when the queryset has it (lists), else looked up."""
+    if generation.status != Generation.Status.COMPLETED:
+        return None
+    if hasattr(generation, "preview_status"):
+        return generation.preview_status
+    preview = preview_of(generation=generation)
+    return preview.status if preview else None
+
+
+def reported_status(generation: Generation) -> str:
+    """The status the tester sees: completed only once the preview can be downloaded."""
+    if generation.status != Generation.Status.COMPLETED:
+        return generation.status
+    state = preview_status(generation)
+    if state == Rendition.Status.READY:
+        return Generation.Status.COMPLETED
+    if state == Rendition.Status.FAILED:
+        return Generation.Status.FAILED
+    return Generation.Status.IN_PROGRESS
 
 
 class VideoCreateInput(serializers.Serializer):
@@ -49,8 +77,8 @@ class VideoOutput(serializers.Serializer):
     created_at = serializers.SerializerMethodField()
     completed_at = serializers.SerializerMethodField()
     expires_at = serializers.SerializerMethodField()
-    status = serializers.CharField()
-    progress = serializers.IntegerField()
+    status = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
     prompt = serializers.CharField()
     seconds = serializers.SerializerMethodField()
     size = serializers.CharField()
@@ -65,7 +93,17 @@ class VideoOutput(serializers.Serializer):
     def get_created_at(self, generation) -> int:
         return _timestamp(generation.created_at)
 
+    def get_status(self, generation) -> str:
+        return reported_status(generation)
+
+    def get_progress(self, generation) -> int:
+        if generation.status == Generation.Status.COMPLETED:
+            return 100 if reported_status(generation) != "in_progress" else PREPARING_PROGRESS
+        return generation.progress
+
     def get_completed_at(self, generation) -> int | None:
+        if reported_status(generation) == Generation.Status.IN_PROGRESS:
+            return None
         return _timestamp(generation.completed_at)
 
     def get_expires_at(self, generation) -> int | None:
@@ -78,6 +116,13 @@ class VideoOutput(serializers.Serializer):
         return None
 
     def get_error(self, generation) -> dict | None:
+        if generation.status == Generation.Status.COMPLETED:
+            if preview_status(generation) != Rendition.Status.FAILED:
+                return None
+            return {
+                "code": "preview_failed",
+                "message": "The watermarked preview of this video could not be prepared.",
+            }
         if generation.status not in (Generation.Status.FAILED, Generation.Status.CANCELLED):
             return None
         return {"code": generation.error_code, "message": generation.error_message}

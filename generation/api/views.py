@@ -1,6 +1,8 @@
 """/v1/videos — callable by testers with a valid API token; each sees only their own videos
 in the program their token belongs to (others' ids answer 404)."""
 
+import contextlib
+
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import parsers, permissions, status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -11,11 +13,25 @@ from rest_framework.views import APIView
 from accessprogram.access.authentication import ApiTokenAuthentication
 
 from .. import services
-from ..media import stored_video_response
+from ..media import private_video_response
 from ..models import Generation
+from ..provenance.selectors import ready_preview, with_preview_status
+from ..provenance.services import RenditionUnavailable, ensure_preview
 from ..selectors import visible_generations
 from . import serializers
-from .errors import Conflict, InvalidParameter, RateLimited, openai_exception_handler
+from .errors import (
+    Conflict,
+    ExposesCode,
+    InvalidParameter,
+    RateLimited,
+    openai_exception_handler,
+)
+
+
+class PreviewNotReady(ExposesCode, NotFound):
+    """404 with code `video_not_ready`: the render is done, its watermarked copy is not yet."""
+
+    default_code = "video_not_ready"
 
 
 class TesterApiView(APIView):
@@ -28,8 +44,10 @@ class TesterApiView(APIView):
 
     def my_generations(self):
         # The token belongs to one membership: scope to that program as well as the tester.
-        return visible_generations(
-            user=self.request.user, program=self.request.auth.membership.program
+        return with_preview_status(
+            visible_generations(
+                user=self.request.user, program=self.request.auth.membership.program
+            )
         )
 
     def get_generation(self, video_id: str) -> Generation:
@@ -103,7 +121,13 @@ class VideoListCreateView(TesterApiView):
 class VideoDetailView(TesterApiView):
     @extend_schema(operation_id="videos_retrieve", responses={200: serializers.VideoOutput})
     def get(self, request, video_id):
-        return Response(serializers.VideoOutput(self.get_generation(video_id)).data)
+        generation = self.get_generation(video_id)
+        if generation.status == Generation.Status.COMPLETED and generation.preview_status is None:
+            # Finished before previews existed: request one, so polling ends.
+            with contextlib.suppress(RenditionUnavailable):
+                ensure_preview(generation=generation)
+                generation = self.get_generation(video_id)
+        return Response(serializers.VideoOutput(generation).data)
 
     @extend_schema(operation_id="videos_delete", responses={200: serializers.VideoDeletedOutput})
     def delete(self, request, video_id):
@@ -132,19 +156,24 @@ class VideoContentView(TesterApiView):
                 "variant", str, enum=["video"], description="Which file; only 'video' exists."
             )
         ],
-        responses={(200, "video/mp4"): OpenApiResponse(description="The MP4 file.")},
+        responses={(200, "video/mp4"): OpenApiResponse(description="The watermarked MP4 preview.")},
     )
     def get(self, request, video_id):
         generation = self.get_generation(video_id)
         variant = request.query_params.get("variant", "video")
         if variant != "video":
             raise InvalidParameter("Only the 'video' variant is available.", param="variant")
-        if generation.status != Generation.Status.COMPLETED or not hasattr(generation, "asset"):
+        if generation.status != Generation.Status.COMPLETED:
             raise Conflict(
                 f"Video is not ready: its status is {generation.status}.", code="video_not_ready"
             )
-        return stored_video_response(
-            request,
-            storage_key=generation.asset.storage_key,
-            filename=f"{generation.public_id}.mp4",
+        # Only the watermarked preview is ever served, never the original.
+        preview = ready_preview(generation=generation)
+        if preview is None:
+            raise PreviewNotReady(
+                f"The watermarked preview of video '{video_id}' is not ready yet; "
+                "retrieve the video until its status is 'completed'."
+            )
+        return private_video_response(
+            request, storage_key=preview.storage_key, filename=f"{generation.public_id}.mp4"
         )

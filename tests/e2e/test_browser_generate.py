@@ -5,13 +5,15 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from rendition_fixtures import use_dev_certificate
 
 from generation.models import Generation
 from processes import EngineProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-RENDER_TIMEOUT_MS = 90_000
+# The render, then its watermarked preview (marked, re-encoded and signed by the worker).
+RENDER_TIMEOUT_MS = 180_000
 
 # Installed in every document: a log of what the status card showed, appended on each DOM
 # mutation, and an id that a page reload would replace.
@@ -28,6 +30,7 @@ STATUS_RECORDER = """
       position: text("[data-testid=queue-position]"),
       progress: text("[data-testid=progress]"),
       player: card.querySelector("video[data-testid=player]") !== null,
+      preparing: card.querySelector("[data-testid=preview-preparing]") !== null,
     };
     const last = window.__statusLog[window.__statusLog.length - 1];
     if (!last || JSON.stringify(last) !== JSON.stringify(entry)) window.__statusLog.push(entry);
@@ -53,7 +56,15 @@ def engine(tmp_path, settings):
     process.stop()
 
 
-def test_generate_watch_progress_and_play_the_video(live_server, worker, tester, page, sign_in):
+@pytest.fixture
+def c2pa(settings, tmp_path, monkeypatch):
+    """A signing chain the worker (started after this) finds through its environment."""
+    return use_dev_certificate(settings, tmp_path / "c2pa", monkeypatch)
+
+
+def test_generate_watch_progress_and_play_the_video(
+    live_server, c2pa, worker, tester, page, sign_in
+):
     page.add_init_script(STATUS_RECORDER)
     sign_in(tester.user)
 
@@ -87,6 +98,12 @@ def test_generate_watch_progress_and_play_the_video(live_server, worker, tester,
     assert navigations == []
     log = page.evaluate("window.__statusLog")
     statuses = [entry["status"] for entry in log]
+    # Between the render and the player the card said the watermarked preview was being
+    # prepared (the worker marks, re-encodes and signs it), then swapped in the player.
+    preparing = [i for i, e in enumerate(log) if e["preparing"]]
+    assert preparing, log
+    assert all(log[i]["status"] == "completed" and not log[i]["player"] for i in preparing), log
+    assert log[-1]["player"] and not log[-1]["preparing"], log
     assert statuses[-1] == "completed", log
     assert set(statuses) <= {"queued", "in_progress", "completed"}, log
     assert "in_progress" in statuses, log  # seen live, between queued and completed

@@ -1,18 +1,28 @@
 """The whole path through the official `openai` SDK: live server, real worker, real engine."""
 
+import hashlib
 import io
 import time
 
 import av
 import openai
 import pytest
+from rendition_fixtures import use_dev_certificate
 
-from generation.models import Asset, Generation
+from generation.models import Asset, Generation, Rendition
+from generation.provenance.credentials import read_manifest
+from generation.provenance.forensic import read_payload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 
-def poll_until_done(client, video_id, *, timeout=90):
+@pytest.fixture
+def c2pa(settings, tmp_path, monkeypatch):
+    """A signing chain the worker (started after this) finds through its environment."""
+    return use_dev_certificate(settings, tmp_path / "c2pa", monkeypatch)
+
+
+def poll_until_done(client, video_id, *, timeout=180):
     deadline = time.monotonic() + timeout
     seen = []
     while time.monotonic() < deadline:
@@ -24,7 +34,7 @@ def poll_until_done(client, video_id, *, timeout=90):
     raise AssertionError(f"video {video_id} still not done after {timeout}s: {seen[-5:]}")
 
 
-def test_create_poll_download_with_the_openai_sdk(live_server, worker, token):
+def test_create_poll_download_with_the_openai_sdk(live_server, c2pa, worker, token, tmp_path):
     client = openai.OpenAI(base_url=f"{live_server.url}/v1", api_key=token, max_retries=0)
 
     created = client.videos.create(prompt="a paper boat at dusk", seconds="4", size="720x1280")
@@ -49,10 +59,21 @@ def test_create_poll_download_with_the_openai_sdk(live_server, worker, token):
     listed = client.videos.list(limit=10)
     assert [v.id for v in listed.data] == [created.id]
 
+    # What was downloaded is the watermarked preview, never the original.
     generation = Generation.objects.get(public_id=created.id)
     asset = Asset.objects.get(generation=generation)
-    assert asset.bytes == len(content)
+    preview = Rendition.objects.get(generation=generation, kind="preview")
+    assert preview.status == "ready"
     assert (asset.width, asset.height, asset.codec) == (720, 1280, "h264")
+    digest = hashlib.sha256(content).hexdigest()
+    assert digest == preview.sha256
+    assert digest != asset.sha256
+    assert read_payload(io.BytesIO(content)).payload == preview.forensic_id
+    downloaded = tmp_path / "downloaded.mp4"
+    downloaded.write_bytes(content)
+    manifest = read_manifest(downloaded)
+    assert manifest["validation_state"] == "Valid"
+    assert manifest["provenance"]["generation_id"] == created.id
 
     deleted = client.videos.delete(created.id)
     assert deleted.deleted is True

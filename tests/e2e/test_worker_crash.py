@@ -45,7 +45,8 @@ def test_a_job_survives_its_worker_being_killed(tmp_path, settings, media_root, 
         assert generation.engine_job_id == engine_job
         assert Asset.objects.filter(generation=generation).count() == 1
         assert renders_started(engine) == 1
-        assert len(list(media_root.rglob("*.mp4"))) == 1
+        # One original (its watermarked preview, built afterwards, lives under renditions/).
+        assert len(list((media_root / "generations").rglob("*.mp4"))) == 1
     finally:
         first.stop()
         if second is not None:

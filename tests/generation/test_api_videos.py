@@ -8,10 +8,11 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rendition_fixtures import ready_rendition
 from rest_framework.test import APIClient
 
 from factories import GenerationFactory, MembershipFactory, ProgramFactory, token_for
-from generation.models import Asset, Generation
+from generation.models import Asset, Generation, Rendition
 
 VIDEO_FIELDS = {
     "id",
@@ -351,13 +352,61 @@ def completed_video(tester, media_root):
     return generation
 
 
-def test_a_completed_video_downloads(api, completed_video):
+PREVIEW_BYTES = b"\x00\x00\x00\x18ftypmp42 the watermarked preview"
+
+
+def test_a_completed_video_downloads_its_watermarked_preview(api, completed_video):
+    preview = ready_rendition(completed_video, PREVIEW_BYTES)
     response = api.get(f"/v1/videos/{completed_video.public_id}/content")
     assert response.status_code == 200
     assert response["Content-Type"] == "video/mp4"
-    with default_storage.open(completed_video.asset.storage_key) as stored:
-        assert response.getvalue() == stored.read()
+    assert response["Cache-Control"] == "private, no-store"
+    served = b"".join(response.streaming_content)
+    assert served == PREVIEW_BYTES
+    with default_storage.open(preview.storage_key) as stored:
+        assert served == stored.read()
+    with default_storage.open(completed_video.asset.storage_key) as original:
+        assert served != original.read()  # the original never leaves storage
     assert response["Content-Disposition"].endswith(f'filename="{completed_video.public_id}.mp4"')
+
+
+def test_a_completed_video_is_in_progress_until_its_preview_is_ready(api, completed_video):
+    Rendition.objects.create(
+        generation=completed_video, kind=Rendition.Kind.PREVIEW, forensic_id=77
+    )
+    video = api.get(f"/v1/videos/{completed_video.public_id}").json()
+    assert (video["status"], video["progress"], video["completed_at"]) == ("in_progress", 99, None)
+    listed = api.get("/v1/videos").json()["data"]
+    assert [(v["status"], v["progress"]) for v in listed] == [("in_progress", 99)]
+
+    response = api.get(f"/v1/videos/{completed_video.public_id}/content")
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request_error"
+    assert error["code"] == "video_not_ready"
+    assert b"ftypmp42" not in response.content
+
+    Rendition.objects.all().delete()
+    ready_rendition(completed_video, PREVIEW_BYTES)
+    video = api.get(f"/v1/videos/{completed_video.public_id}").json()
+    assert (video["status"], video["progress"]) == ("completed", 100)
+    assert video["completed_at"] == int(completed_video.completed_at.timestamp())
+    assert api.get(f"/v1/videos/{completed_video.public_id}/content").status_code == 200
+
+
+def test_a_preview_that_could_not_be_made_reports_the_video_failed(api, completed_video):
+    Rendition.objects.create(
+        generation=completed_video,
+        kind=Rendition.Kind.PREVIEW,
+        forensic_id=78,
+        status=Rendition.Status.FAILED,
+        error="Build failed: boom",
+    )
+    video = api.get(f"/v1/videos/{completed_video.public_id}").json()
+    assert video["status"] == "failed"
+    assert video["error"]["code"] == "preview_failed"
+    assert "boom" not in video["error"]["message"]  # internals stay internal
+    assert api.get(f"/v1/videos/{completed_video.public_id}/content").status_code == 404
 
 
 def test_deleting_a_completed_video_removes_its_file(

@@ -1,14 +1,16 @@
-"""Video bytes are served with Range support, to the owner only."""
+"""Video bytes (the watermarked preview) are served with Range support, to the owner only."""
 
 import pytest
 from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rendition_fixtures import ready_rendition
 
 from generation.media import _byte_range
 from generation.models import Asset, Generation
 
-CONTENT = bytes(range(256)) * 40  # 10,240 bytes
+CONTENT = bytes(range(256)) * 40  # 10,240 bytes: the watermarked preview that is served
+ORIGINAL = b"original, never served" * 100
 
 
 @pytest.fixture
@@ -22,17 +24,18 @@ def video(tester, media_root):
     )
     key = f"generations/{generation.public_id}.mp4"
     (media_root / "generations").mkdir(parents=True)
-    (media_root / key).write_bytes(CONTENT)
+    (media_root / key).write_bytes(ORIGINAL)
     Asset.objects.create(
         generation=generation,
         storage_key=key,
         sha256="0" * 64,
-        bytes=len(CONTENT),
+        bytes=len(ORIGINAL),
         width=1280,
         height=720,
         duration_seconds=4,
         codec="h264",
     )
+    ready_rendition(generation, CONTENT)
     return generation
 
 

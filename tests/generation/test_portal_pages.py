@@ -8,6 +8,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from rendition_fixtures import ready_rendition
 
 from accessprogram.programs.models import Membership, Program
 from factories import GenerationFactory, MembershipFactory, ProgramFactory, UserFactory
@@ -15,6 +16,7 @@ from generation.models import Asset, Generation
 
 PASSWORD = "correct-horse-battery"
 VIDEO_BYTES = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64
+PREVIEW_BYTES = b"\x00\x00\x00\x18ftypmp42 watermarked" + bytes(range(255, -1, -1)) * 64
 
 
 def signed_in(user) -> Client:
@@ -39,8 +41,9 @@ def theirs(program):
     return GenerationFactory(tester=other.user, program=program, prompt="their secret harbour")
 
 
-def completed(generation):
-    """Mark `generation` completed and give it a stored file and Asset."""
+def completed(generation, *, preview=True):
+    """Mark `generation` completed and give it a stored file and Asset (the original) and,
+    unless told otherwise, a ready watermarked preview with different bytes."""
     key = default_storage.save(
         f"generations/{generation.program_id}/{generation.public_id}.mp4", ContentFile(VIDEO_BYTES)
     )
@@ -58,6 +61,8 @@ def completed(generation):
         status=Generation.Status.COMPLETED, progress=100, completed_at=timezone.now()
     )
     generation.refresh_from_db()
+    if preview:
+        ready_rendition(generation, PREVIEW_BYTES)
     return generation
 
 
@@ -306,13 +311,33 @@ def test_the_status_partial_shows_the_player_when_completed(browser, mine, media
     assert "hx-get" not in page  # stops polling
 
 
-def test_media_of_a_completed_video_streams_the_file_privately(browser, mine, media_root):
+def test_media_of_a_completed_video_streams_the_preview_privately(browser, mine, media_root):
     completed(mine)
     response = browser.get(f"/videos/{mine.public_id}/media")
     assert response.status_code == 200
     assert response["Content-Type"] == "video/mp4"
     assert response["Cache-Control"] == "private, no-store"
-    assert b"".join(response.streaming_content) == VIDEO_BYTES
+    served = b"".join(response.streaming_content)
+    assert served == PREVIEW_BYTES
+    assert served != VIDEO_BYTES  # the original never leaves storage
+
+
+def test_media_before_the_preview_is_ready_is_404(browser, mine, media_root):
+    completed(mine, preview=False)
+    assert browser.get(f"/videos/{mine.public_id}/media").status_code == 404
+
+
+def test_the_status_partial_says_the_preview_is_being_prepared(
+    browser, mine, media_root, django_capture_on_commit_callbacks
+):
+    completed(mine, preview=False)
+    with django_capture_on_commit_callbacks() as callbacks:
+        page = browser.get(f"/videos/{mine.public_id}/status").content.decode()
+    assert "Preparing your watermarked preview…" in page
+    assert "hx-get" in page  # keeps polling until the preview is ready
+    assert "<video" not in page
+    assert len(callbacks) == 1  # a video finished before previews existed gets one now
+    assert mine.renditions.get().status == "pending"
 
 
 def test_media_of_a_queued_video_is_404(browser, mine):

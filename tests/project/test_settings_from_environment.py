@@ -76,7 +76,14 @@ def test_variables_switch_to_postgres_redis_s3_and_a_remote_engine(tmp_path):
 def test_production_refuses_development_secrets(tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "accessprogram.settings"}
     env.update(VAR_DIR=str(tmp_path), DEPLOYMENT="production")
-    for name in ("SECRET_KEY", "ENGINE_SECRET", "LEAK_SCANNER_SECRET"):
+    secrets = (
+        "SECRET_KEY",
+        "ENGINE_SECRET",
+        "LEAK_SCANNER_SECRET",
+        "C2PA_CERT_CHAIN_PATH",
+        "C2PA_PRIVATE_KEY_PATH",
+    )
+    for name in secrets:
         env.pop(name, None)
     failed = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
@@ -86,8 +93,10 @@ def test_production_refuses_development_secrets(tmp_path):
         text=True,
     )
     assert failed.returncode != 0
-    assert "SECRET_KEY, ENGINE_SECRET, LEAK_SCANNER_SECRET" in failed.stderr
+    assert ", ".join(secrets) in failed.stderr
     env.update(SECRET_KEY="k" * 50, ENGINE_SECRET="e" * 32, LEAK_SCANNER_SECRET="s" * 32)
+    env.update(C2PA_CERT_CHAIN_PATH="/run/secrets/c2pa-chain.pem")
+    env.update(C2PA_PRIVATE_KEY_PATH="/run/secrets/c2pa-signer.key")
     facts = subprocess.run(
         [
             sys.executable,
