@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ReviewDecision, ShareLink, ShareRequest
+from .models import Notification, ReviewDecision, ShareLink, ShareRequest
 
 
 class ReviewDecisionInline(admin.TabularInline):
@@ -28,6 +28,16 @@ class ShareLinkAdmin(admin.ModelAdmin):
     list_filter = ["revoked_at"]
     exclude = ["token"]
     raw_id_fields = ["share_request", "revoked_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["pk", "user", "kind", "title", "created_at", "read_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["user", "share_request"]
 
     def has_change_permission(self, request, obj=None):
         return False

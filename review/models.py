@@ -17,6 +17,7 @@ class ShareRequest(models.Model):
         REJECTED = "rejected"
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         WITHDRAWN = "withdrawn"
+        REVOKED = "revoked", "Approval revoked"
 
     # Ended by a reviewer: the tester may resubmit once with changes.
     RESUBMITTABLE = (Status.REJECTED, Status.CHANGES_REQUESTED)
@@ -50,6 +51,17 @@ class ShareRequest(models.Model):
         related_name="claimed_share_requests",
     )
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Staff taking an approval back (review.services.revoke_approval): its links stop at once.
+    approval_revoked_at = models.DateTimeField(null=True, blank=True)
+    approval_revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approval_revoke_reason = models.CharField(max_length=300, blank=True)
+    # The organisers used the approved output in the lab's publicity (a licence fee is paid).
+    used_by_organisers_at = models.DateTimeField(null=True, blank=True)
+    used_by_organisers_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -70,16 +82,27 @@ class ShareRequest(models.Model):
             ),
         ]
         indexes = [
-            # The reviewer queue: pending, oldest first (optionally per program).
+            # What waits in a program, oldest first: the queue pages and their figures. It holds
+            # no `id`, so only share_request_free_queue serves a claim's exact order: with
+            # (created_at, id) here the planner might pick this one and read past every
+            # held request at the head of the queue.
             models.Index(
-                fields=["created_at", "id"],
-                condition=models.Q(status="pending"),
-                name="share_request_queue",
-            ),
-            models.Index(
-                fields=["program", "created_at", "id"],
+                fields=["program", "created_at"],
                 condition=models.Q(status="pending"),
                 name="share_request_program_queue",
+            ),
+            # Claims (review.services._CLAIM_SQL): the oldest request nobody holds, per program.
+            # Held requests are not in it, so a claim never reads past what others hold.
+            models.Index(
+                fields=["program", "created_at", "id"],
+                condition=models.Q(status="pending", claimed_by__isnull=True),
+                name="share_request_free_queue",
+            ),
+            # Claims: held requests, to find those whose lease ran out.
+            models.Index(
+                fields=["program", "lease_expires_at"],
+                condition=models.Q(status="pending", claimed_by__isnull=False),
+                name="share_request_leases",
             ),
         ]
 
@@ -159,3 +182,43 @@ class ShareLink(models.Model):
     def is_live(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class Notification(models.Model):
+    """A message to one user in the portal (decisions on their share requests)."""
+
+    class Kind(models.TextChoices):
+        APPROVED = "approved"
+        REJECTED = "rejected"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        APPROVAL_REVOKED = "approval_revoked", "Approval revoked"
+        LINK_REVOKED = "link_revoked", "Share link revoked"
+        USED_BY_ORGANISERS = "used_by_organisers", "Used by the organisers"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    share_request = models.ForeignKey(
+        ShareRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField(max_length=200)
+    body = models.TextField(max_length=2000, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The unread badge on every page.
+            models.Index(
+                fields=["user"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+            models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} for {self.user_id}"

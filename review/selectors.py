@@ -1,23 +1,32 @@
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from accessprogram.access.models import AccessBlock
+from accessprogram.access.selectors import blocks_in_force
 from accessprogram.programs.models import Membership, Program
 
-from .models import ReviewDecision, ShareLink, ShareRequest
+from .models import Notification, ReviewDecision, ShareLink, ShareRequest
 
-# Who may claim and decide share requests in a program.
-REVIEW_ROLES = (Membership.Role.REVIEWER,)
+# Who may claim and decide share requests in a program: its reviewers, and the managers and
+# admins who run it (they review too, and answer for the queue's service levels).
+REVIEW_ROLES = (Membership.Role.REVIEWER, Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN)
+# Who may act on approved requests: revoke an approval, mark an output used by the organisers.
+ORGANISER_ROLES = (Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN)
 
 
-def review_program_ids(*, reviewer) -> set[int]:
-    """Active programs in which `reviewer` holds an active reviewer role."""
+def review_program_ids(*, reviewer, roles=REVIEW_ROLES) -> set[int]:
+    """Active programs in which `reviewer` holds an active role of `roles` (reviewer, program
+    manager or admin by default). A membership with a block in force gives no powers."""
+    blocked = AccessBlock.objects.in_force().filter(level=AccessBlock.Level.MEMBERSHIP)
     return set(
         Membership.objects.filter(
             user=reviewer,
-            role__in=REVIEW_ROLES,
+            role__in=roles,
             status=Membership.Status.ACTIVE,
             program__status=Program.Status.ACTIVE,
-        ).values_list("program_id", flat=True)
+        )
+        .exclude(pk__in=blocked.values("target_id"))
+        .values_list("program_id", flat=True)
     )
 
 
@@ -25,19 +34,29 @@ def is_reviewer_of(*, reviewer, program_id) -> bool:
     return program_id in review_program_ids(reviewer=reviewer)
 
 
-def unclaimed(*, now) -> Q:
-    """Not held by anyone: never claimed, or the holder's lease ran out."""
-    return Q(claimed_by__isnull=True) | Q(lease_expires_at__lte=now)
+def unclaimed(*, now, held: bool | None = None) -> Q:
+    """Not held by anyone: never claimed, or the holder's lease ran out. `held=False` keeps only
+    the never claimed, `held=True` only the lapsed leases: each of those two matches one partial
+    index (share_request_free_queue, share_request_leases), where the OR of both matches none
+    and the database reads past every held request at the head of the queue."""
+    never_claimed = Q(claimed_by__isnull=True)
+    lapsed = Q(claimed_by__isnull=False, lease_expires_at__lte=now)
+    if held is None:
+        return never_claimed | lapsed
+    return lapsed if held else never_claimed
 
 
-def claimable_share_requests(*, reviewer, program_ids, now=None) -> QuerySet[ShareRequest]:
+def claimable_share_requests(
+    *, reviewer, program_ids, now=None, held: bool | None = None
+) -> QuerySet[ShareRequest]:
     """The queue as `reviewer` sees it in `program_ids`: pending, not held, not their own and not
-    already decided by them (the second reviewer of a two-reviewer program), oldest first."""
+    already decided by them (the second reviewer of a two-reviewer program), oldest first.
+    `held` narrows it as in `unclaimed`."""
     now = now or timezone.now()
     decided = ReviewDecision.objects.filter(share_request=OuterRef("pk"), reviewer=reviewer)
     return (
         ShareRequest.objects.filter(status=ShareRequest.Status.PENDING, program_id__in=program_ids)
-        .filter(unclaimed(now=now))
+        .filter(unclaimed(now=now, held=held))
         .exclude(requested_by=reviewer)
         .exclude(Exists(decided))
         .order_by("created_at", "id")
@@ -62,4 +81,95 @@ def share_link_for_token(*, token: str) -> ShareLink | None:
         return None
     if generation.deleted_at is not None or generation.status != generation.Status.COMPLETED:
         return None
+    if _tester_revocation_stops(share_request):
+        return None
     return link
+
+
+def _tester_revocation_stops(share_request: ShareRequest) -> bool:
+    """True when the program's policy stops the links of a tester whose access was revoked.
+
+    Only revocations (final) count, on the tester, their cohort or the whole program; a
+    suspension (the kill switch, an anomaly, a pause) never stops approved links: it is
+    reversible, and an approved output does not become less approved while it lasts."""
+    program = share_request.program
+    if program.share_links_on_tester_revocation != Program.ShareLinkPolicy.STOP:
+        return False
+    membership = (
+        Membership.objects.filter(user_id=share_request.requested_by_id, program_id=program.pk)
+        .only("pk", "cohort_id", "program_id")
+        .first()
+    )
+    if membership is None:  # removed from the program altogether
+        return True
+    return (
+        blocks_in_force(
+            token_id=None,
+            membership_id=membership.pk,
+            cohort_id=membership.cohort_id,
+            program_id=program.pk,
+        )
+        .filter(kind=AccessBlock.Kind.REVOCATION)
+        .exists()
+    )
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+def reviewable_share_requests(*, user) -> QuerySet[ShareRequest]:
+    """Every request of the programs `user` reviews, with what the pages show."""
+    return ShareRequest.objects.filter(
+        program_id__in=review_program_ids(reviewer=user)
+    ).select_related("program", "generation", "requested_by", "claimed_by")
+
+
+def share_request_for_reviewer(*, user, pk, now=None) -> ShareRequest | None:
+    """One request as a reviewer may open it: in a program they review, not their own, and not
+    held by someone else under a live lease (that one is theirs alone while it lasts)."""
+    now = now or timezone.now()
+    share_request = (
+        reviewable_share_requests(user=user).exclude(requested_by=user).filter(pk=pk).first()
+    )
+    if share_request is None:
+        return None
+    held_by_other = (
+        share_request.status == ShareRequest.Status.PENDING
+        and share_request.claimed_by_id not in (None, user.pk)
+        and share_request.lease_expires_at > now
+    )
+    return None if held_by_other else share_request
+
+
+def held_share_requests(*, reviewer, now=None) -> QuerySet[ShareRequest]:
+    """Requests `reviewer` holds under a live lease."""
+    now = now or timezone.now()
+    return ShareRequest.objects.filter(
+        status=ShareRequest.Status.PENDING, claimed_by=reviewer, lease_expires_at__gt=now
+    ).select_related("program", "generation")
+
+
+def live_link(*, share_request: ShareRequest) -> ShareLink | None:
+    now = timezone.now()
+    return (
+        share_request.links.filter(revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .first()
+    )
+
+
+def my_share_requests(*, user) -> QuerySet[ShareRequest]:
+    """A tester's own requests, newest first, with their decisions and links."""
+    return (
+        ShareRequest.objects.filter(requested_by=user)
+        .select_related("program", "generation", "resubmitted_from")
+        .prefetch_related("decisions", "links")
+        .annotate(
+            was_resubmitted=Exists(ShareRequest.objects.filter(resubmitted_from=OuterRef("pk")))
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def unread_notification_count(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -1,19 +1,27 @@
 """Share requests: asking, the reviewer queue (claims with leases), decisions and share links."""
 
+import logging
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from accessprogram.access.selectors import block_for_tester
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership, Program
+from accessprogram.programs.selectors import memberships_awaiting_agreement
 from generation.models import Generation
+from generation.provenance.services import RenditionUnavailable, publish_rendition
 
-from .models import ReviewDecision, ShareLink, ShareRequest
+from .models import Notification, ReviewDecision, ShareLink, ShareRequest
+from .notifications import notify, notify_decision, portal_url
 from .selectors import claimable_share_requests, is_reviewer_of, review_program_ids, unclaimed
 
 Status = ShareRequest.Status
 Outcome = ReviewDecision.Outcome
+
+logger = logging.getLogger(__name__)
 
 # SQLite: how many queue heads to try per round of conditional updates.
 _CLAIM_CANDIDATES = 20
@@ -32,6 +40,19 @@ def _check_fields(*, intended_use: str, destination: str) -> None:
         raise ReviewError("Say how you intend to use the output.")
     if not (destination or "").strip():
         raise ReviewError("Say where the output will appear.")
+
+
+def _check_tester_may_share(*, tester, program_id) -> None:
+    """A tester whose access is suspended or revoked asks nothing of the reviewers."""
+    membership = Membership.objects.filter(user=tester, program_id=program_id).first()
+    if (
+        membership is None
+        or not membership.is_active
+        or block_for_tester(user=tester, program_id=program_id)
+    ):
+        raise ReviewError("Your access to this program is blocked, so you cannot share outputs.")
+    if memberships_awaiting_agreement(user=tester).filter(program_id=program_id).exists():
+        raise ReviewError("Accept the program's current agreement before sharing outputs.")
 
 
 def _locked(queryset, pk):
@@ -54,6 +75,7 @@ def request_share(
         raise ReviewError("Only the tester who made this output can ask to share it.")
     if generation.status != Generation.Status.COMPLETED:
         raise ReviewError("Only a completed output can be shared.")
+    _check_tester_may_share(tester=tester, program_id=generation.program_id)
     earlier = set(generation.share_requests.values_list("status", flat=True))
     if Status.PENDING in earlier:
         raise ReviewError("This output already has a share request waiting for review.")
@@ -100,6 +122,7 @@ def resubmit(
         or ShareRequest.objects.filter(resubmitted_from=original).exists()
     ):
         raise ReviewError("This request has already been resubmitted once.")
+    _check_tester_may_share(tester=tester, program_id=original.program_id)
     intended_use = original.intended_use if intended_use is None else intended_use
     destination = original.destination if destination is None else destination
     _check_fields(intended_use=intended_use, destination=destination)
@@ -151,7 +174,51 @@ def withdraw(*, share_request: ShareRequest, tester) -> ShareRequest:
 # --- Reviewers --------------------------------------------------------------------------------
 
 
-@transaction.atomic
+# PostgreSQL: a claim is this one statement. In each program in scope, the oldest request nobody
+# holds and the oldest whose lease ran out are locked with SKIP LOCKED (a row another claimer
+# holds is passed over, not waited for); the older of them is taken. The partial indexes
+# share_request_free_queue and share_request_leases make each lookup one short index scan,
+# however many requests wait or are held. The conditions are those of
+# selectors.claimable_share_requests (the SQLite path), written out to skip the ORM's cost.
+_CLAIM_HEAD_SQL = """
+    SELECT id, created_at FROM (
+        SELECT sr.id, sr.created_at FROM review_sharerequest AS sr
+        WHERE sr.program_id = program.id AND sr.status = 'pending' AND {held}
+            AND sr.requested_by_id <> %(reviewer)s
+            AND NOT EXISTS (
+                SELECT FROM review_reviewdecision AS decision
+                WHERE decision.share_request_id = sr.id AND decision.reviewer_id = %(reviewer)s
+            )
+        ORDER BY sr.created_at, sr.id
+        LIMIT 1
+        FOR UPDATE OF sr SKIP LOCKED
+    ) AS head"""
+_CLAIM_TEMPLATE = """
+UPDATE review_sharerequest AS claimed
+SET claimed_by_id = %(reviewer)s, lease_expires_at = %(lease)s
+FROM (
+    SELECT candidate.id
+    FROM unnest(%(programs)s::bigint[]) AS program (id)
+    CROSS JOIN LATERAL ({free}
+    UNION ALL{expired}
+    ) AS candidate
+    ORDER BY candidate.created_at, candidate.id
+    LIMIT 1
+) AS chosen
+WHERE claimed.id = chosen.id
+RETURNING {columns}
+"""
+# Made of the constants above and the model's own column names; values go as parameters.
+_CLAIM_SQL = _CLAIM_TEMPLATE.format(
+    free=_CLAIM_HEAD_SQL.format(held="sr.claimed_by_id IS NULL"),
+    expired=_CLAIM_HEAD_SQL.format(
+        held="sr.claimed_by_id IS NOT NULL AND sr.lease_expires_at <= %(now)s"
+    ),
+    columns=", ".join(f'claimed."{f.column}"' for f in ShareRequest._meta.concrete_fields),
+)
+_CLAIM_FIELDS = [f.attname for f in ShareRequest._meta.concrete_fields]
+
+
 def claim_next_share_request(
     *, reviewer, program_ids=None, lease_seconds: int = 300
 ) -> ShareRequest | None:
@@ -161,7 +228,14 @@ def claim_next_share_request(
     with FOR UPDATE SKIP LOCKED (others pass over it instead of waiting); on SQLite a conditional
     UPDATE that only matches while the row is still free decides who wins, the loser moves on.
     A lease that runs out puts the request back in the queue. Earlier claims of the same reviewer
-    keep their lease until it runs out or they decide.
+    keep their lease until it runs out or they decide. Nobody gets their own request, nor one
+    they have already decided (the first approver of a two-reviewer request).
+
+    A claim writes no audit record. A lease is a scheduling hint that runs out by itself, not a
+    decision: what a reviewer decided, and that they held the lease when they did, is audited by
+    `decide`; the current holder is on the row. Auditing every claim would also put the busiest
+    write of the product behind the audit chain's single lock, queueing revocations and the
+    kill switch behind reviewers pressing "next".
     """
     if lease_seconds <= 0:
         raise ReviewError("A lease must last at least one second.")
@@ -172,50 +246,51 @@ def claim_next_share_request(
         raise ReviewError("You are not a reviewer of this program.")
     now = timezone.now()
     lease_expires_at = now + timedelta(seconds=lease_seconds)
-    queue = claimable_share_requests(reviewer=reviewer, program_ids=allowed, now=now)
-    if connection.features.has_select_for_update_skip_locked:
-        share_request = _claim_skip_locked(queue, reviewer=reviewer, lease=lease_expires_at)
-    else:
-        share_request = _claim_conditional_update(
-            queue, reviewer=reviewer, now=now, lease=lease_expires_at
+    if connection.vendor == "postgresql":
+        return _claim_skip_locked(
+            program_ids=allowed, reviewer=reviewer, now=now, lease=lease_expires_at
         )
-    if share_request is None:
+    with transaction.atomic():
+        free, lapsed = (
+            claimable_share_requests(reviewer=reviewer, program_ids=allowed, now=now, held=held)
+            for held in (False, True)
+        )
+        return _claim_conditional_update(
+            free, lapsed, reviewer=reviewer, now=now, lease=lease_expires_at
+        )
+
+
+def _claim_skip_locked(*, program_ids, reviewer, now, lease: datetime) -> ShareRequest | None:
+    # One statement needs no transaction of its own: outside one it commits at once, releasing
+    # the row locks it took. Inside a caller's transaction the heads it compared but did not
+    # take stay locked until that commits: other claimers pass over them meanwhile.
+    params = {"reviewer": reviewer.pk, "lease": lease, "now": now, "programs": sorted(program_ids)}
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
         return None
-    record(
-        action="share_request.claim",
-        target=share_request,
-        actor=reviewer,
-        program=share_request.program.slug,
-        lease_expires_at=lease_expires_at,
-    )
-    return share_request
+    return ShareRequest.from_db(connection.alias, _CLAIM_FIELDS, row)
 
 
-def _claim_skip_locked(queue, *, reviewer, lease: datetime) -> ShareRequest | None:
-    share_request = (
-        queue.select_for_update(skip_locked=True, of=("self",)).select_related("program").first()
-    )
-    if share_request is None:
-        return None
-    share_request.claimed_by = reviewer
-    share_request.lease_expires_at = lease
-    share_request.save(update_fields=["claimed_by", "lease_expires_at"])
-    return share_request
-
-
-def _claim_conditional_update(queue, *, reviewer, now, lease: datetime) -> ShareRequest | None:
+def _claim_conditional_update(*queues, reviewer, now, lease: datetime) -> ShareRequest | None:
+    # The oldest heads of the queues (never claimed, lapsed leases) merged, oldest first.
     while True:
-        candidates = list(queue.values_list("pk", flat=True)[:_CLAIM_CANDIDATES])
-        if not candidates:
+        heads = sorted(
+            (created_at, pk)
+            for queue in queues
+            for pk, created_at in queue.values_list("pk", "created_at")[:_CLAIM_CANDIDATES]
+        )
+        if not heads:
             return None
-        for pk in candidates:
+        for _, pk in heads[:_CLAIM_CANDIDATES]:
             won = (
                 ShareRequest.objects.filter(pk=pk, status=Status.PENDING)
                 .filter(unclaimed(now=now))
                 .update(claimed_by=reviewer, lease_expires_at=lease)
             )
             if won == 1:
-                return ShareRequest.objects.select_related("program").get(pk=pk)
+                return ShareRequest.objects.get(pk=pk)
         # All taken by others since we looked: look again (the queue has moved on).
 
 
@@ -248,7 +323,7 @@ def decide(
         raise ReviewError("Claim this request before deciding; your lease may have run out.")
     if share_request.decisions.filter(reviewer=reviewer).exists():
         raise ReviewError("You have already decided on this request.")
-    ReviewDecision.objects.create(
+    decision = ReviewDecision.objects.create(
         share_request=share_request,
         reviewer=reviewer,
         outcome=outcome,
@@ -284,6 +359,22 @@ def decide(
         status=share_request.status,
         share_link=link.pk if link else None,
     )
+    share_url = ""
+    if link is not None:
+        # The shared copy (visible mark, forensic payload, credentials) is built in Celery after
+        # commit; the share page answers "being prepared" until it is ready.
+        try:
+            publish_rendition(
+                generation=share_request.generation,
+                approval_ref=str(share_request.pk),
+                approved_by=reviewer,
+            )
+        except RenditionUnavailable:
+            # The original file is gone: the decision stands, the share page stays a 404
+            # ("being prepared") and the rendition can be rebuilt once the file is restored.
+            logger.warning("Approved share request %s has no original to publish", share_request.pk)
+        share_url = portal_url(reverse("share:page", args=[link.token]))
+    notify_decision(share_request=share_request, decision=decision, share_url=share_url)
     return share_request
 
 
@@ -328,4 +419,10 @@ def revoke_share_link(*, link: ShareLink, actor, reason: str) -> ShareLink:
         share_request=share_request.pk,
         reason=link.revoke_reason,
     )
+    if actor.pk != share_request.requested_by_id:
+        notify(
+            share_request=share_request,
+            kind=Notification.Kind.LINK_REVOKED,
+            note=link.revoke_reason,
+        )
     return link

@@ -146,6 +146,17 @@ class ProgramSettingsForm(forms.Form):
         min_value=0, max_value=100, label="Watermark opacity (%)"
     )
     applications_open = forms.BooleanField(required=False, label="Public application page open")
+    share_links_on_tester_revocation = forms.ChoiceField(
+        choices=Program.ShareLinkPolicy.choices,
+        required=False,  # left out of a post: unchanged
+        label="Share links when a tester's access is revoked",
+        help_text="Only revocations count (tester, cohort or program); suspensions never stop "
+        "share links.",
+    )
+
+    def clean_share_links_on_tester_revocation(self):
+        value = self.cleaned_data["share_links_on_tester_revocation"]
+        return value or self.initial.get("share_links_on_tester_revocation")
 
     @classmethod
     def for_program(cls, program, data=None):

@@ -64,6 +64,15 @@ class Program(models.Model):
     applications_open = models.BooleanField(
         default=False, help_text="Show the public application page of this program."
     )
+
+    class ShareLinkPolicy(models.TextChoices):
+        STOP = "stop", "Stop the tester's share links when their access is revoked"
+        KEEP = "keep", "Keep approved share links working after a revocation"
+
+    # Only revocations (final) count; a suspension never stops share links.
+    share_links_on_tester_revocation = models.CharField(
+        max_length=8, choices=ShareLinkPolicy.choices, default=ShareLinkPolicy.STOP
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -158,6 +158,7 @@ PROGRAM_SETTINGS = (
     "watermark_position",
     "watermark_opacity",
     "applications_open",
+    "share_links_on_tester_revocation",
 )
 
 

@@ -1,0 +1,198 @@
+"""The reviewer queue: overview, claim next, watch, decide; acting on approved requests.
+
+Reviewers, program managers and admins of a program (review.selectors.REVIEW_ROLES) only;
+anyone else gets 404, as does a request held by another reviewer under a live lease.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import approvals, queue, selectors, services
+from .forms import REASON_LABELS, DecisionForm, RevokeForm
+from .models import ShareRequest
+
+
+def reviewer_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not selectors.review_program_ids(reviewer=request.user):
+            raise Http404("No review queue for you here.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _request_or_404(request, pk) -> ShareRequest:
+    share_request = selectors.share_request_for_reviewer(user=request.user, pk=pk)
+    if share_request is None:
+        raise Http404("No such share request.")
+    return share_request
+
+
+@reviewer_required
+@require_GET
+def queue_page(request):
+    now = timezone.now()
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "programs": queue.program_overview(reviewer=request.user, now=now),
+            "pending": queue.pending_rows(reviewer=request.user, now=now),
+            "held": selectors.held_share_requests(reviewer=request.user, now=now),
+            "decided": queue.recently_decided(reviewer=request.user),
+            "sla_hours": queue.sla_hours(),
+        },
+    )
+
+
+@reviewer_required
+@require_POST
+def claim_next(request):
+    program_id = request.POST.get("program") or None
+    program_ids = None
+    if program_id is not None:
+        if not program_id.isdigit():
+            raise Http404("No such program.")
+        program_ids = [int(program_id)]
+    try:
+        share_request = services.claim_next_share_request(
+            reviewer=request.user, program_ids=program_ids
+        )
+    except services.ReviewError as error:
+        messages.error(request, str(error))
+        return redirect("review:queue")
+    if share_request is None:
+        messages.info(request, "The queue is empty: nothing is waiting for you.")
+        return redirect("review:queue")
+    return redirect("review:request", pk=share_request.pk)
+
+
+def _request_context(request, share_request: ShareRequest, form=None) -> dict:
+    now = timezone.now()
+    holds_lease = (
+        share_request.status == ShareRequest.Status.PENDING
+        and share_request.claimed_by_id == request.user.pk
+        and share_request.lease_expires_at > now
+    )
+    earlier = []
+    previous = share_request.resubmitted_from
+    while previous is not None:
+        earlier.append(previous)
+        previous = previous.resubmitted_from
+    return {
+        "share_request": share_request,
+        "generation": share_request.generation,
+        "decisions": share_request.decisions.select_related("reviewer"),
+        "earlier_requests": [(r, r.decisions.select_related("reviewer")) for r in earlier],
+        "holds_lease": holds_lease,
+        "lease_seconds_left": (
+            int((share_request.lease_expires_at - now).total_seconds()) if holds_lease else None
+        ),
+        "form": form or DecisionForm(),
+        "reason_labels": REASON_LABELS,
+        "link": selectors.live_link(share_request=share_request),
+        "links": share_request.links.select_related("revoked_by"),
+        "can_revoke_approval": approvals.can_revoke_approval(
+            user=request.user, share_request=share_request
+        ),
+        "can_mark_used": approvals.can_mark_used(user=request.user, share_request=share_request),
+        "revoke_form": RevokeForm(),
+    }
+
+
+@reviewer_required
+@require_GET
+def request_page(request, pk):
+    share_request = _request_or_404(request, pk)
+    return render(request, "review/request.html", _request_context(request, share_request))
+
+
+@reviewer_required
+@require_http_methods(["POST"])
+def decide(request, pk):
+    share_request = _request_or_404(request, pk)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            decided = services.decide(
+                share_request=share_request,
+                reviewer=request.user,
+                outcome=data["outcome"],
+                reason_code=data["reason_code"],
+                note=data["note"],
+            )
+        except services.ReviewError as error:
+            form.add_error(None, str(error))
+        else:
+            if decided.status == ShareRequest.Status.PENDING:
+                messages.success(request, "Approved; it now waits for a second reviewer.")
+            else:
+                messages.success(request, f"Decided: {decided.get_status_display().lower()}.")
+            return redirect("review:queue")
+    context = _request_context(request, share_request, form=form)
+    return render(request, "review/request.html", context, status=422)
+
+
+def _revoke_form_or_message(request):
+    form = RevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why, in a few words.")
+        return None
+    return form.cleaned_data["reason"]
+
+
+@reviewer_required
+@require_POST
+def revoke_link(request, pk, link_id):
+    share_request = _request_or_404(request, pk)
+    link = share_request.links.filter(pk=link_id).first()
+    if link is None:
+        raise Http404("No such link.")
+    reason = _revoke_form_or_message(request)
+    if reason is not None:
+        try:
+            services.revoke_share_link(link=link, actor=request.user, reason=reason)
+        except services.ReviewError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "The share link is revoked; it stopped working now.")
+    return redirect("review:request", pk=pk)
+
+
+@reviewer_required
+@require_POST
+def revoke_approval(request, pk):
+    share_request = _request_or_404(request, pk)
+    reason = _revoke_form_or_message(request)
+    if reason is not None:
+        try:
+            approvals.revoke_approval(
+                share_request=share_request, actor=request.user, reason=reason
+            )
+        except services.ReviewError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "The approval is revoked; its links stopped working now.")
+    return redirect("review:request", pk=pk)
+
+
+@reviewer_required
+@require_POST
+def mark_used(request, pk):
+    share_request = _request_or_404(request, pk)
+    try:
+        approvals.mark_used_by_organisers(share_request=share_request, actor=request.user)
+    except services.ReviewError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Marked as used by the organisers; the licence fee is paid.")
+    return redirect("review:request", pk=pk)
