@@ -15,16 +15,13 @@ import io
 from collections.abc import Iterable
 from decimal import Decimal
 
+from accessprogram.spreadsheet import safe_cell
+
 from .models import LedgerEntry, Payout, PayoutBatch
 from .statements import Statement
 
 PAYOUT_HEADER = ["recipient_email", "name", "amount", "currency", "reference", "note"]
 STATEMENT_HEADER = ["date", "entry", "kind", "description", "currency", "amount", "balance"]
-
-
-def _cell(value) -> str:
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _money(amount) -> str:
@@ -66,12 +63,12 @@ def payout_csv(batch: PayoutBatch) -> str:
         user = line.membership.user
         rows.append(
             [
-                _cell(user.email),
-                _cell(user.get_full_name() or user.username),
+                safe_cell(user.email),
+                safe_cell(user.get_full_name() or user.username),
                 _money(line.amount),
                 line.currency,
                 line.reference,
-                _cell(note),
+                safe_cell(note),
             ]
         )
     return _write(rows)
@@ -100,7 +97,7 @@ def statement_csv(statement: Statement) -> str:
                     entry.created_at.strftime("%Y-%m-%d %H:%M:%S"),
                     str(entry.pk),
                     entry.kind,
-                    _cell(entry.memo or labels.get(entry.kind, entry.kind)),
+                    safe_cell(entry.memo or labels.get(entry.kind, entry.kind)),
                     entry.currency,
                     _money(entry.amount),
                     _money(line.balance),

@@ -192,6 +192,8 @@ def log_time(
     """A tester reports a testing session; it waits for staff approval."""
     if membership.role != Membership.Role.TESTER or not membership.is_active:
         raise CompensationError("Only active testers can log testing time.")
+    if membership.program.status != Program.Status.ACTIVE:
+        raise CompensationError("This program is not open: no new testing time can be logged.")
     if isinstance(minutes, bool) or not isinstance(minutes, int):
         raise CompensationError("Minutes must be a whole number.")
     if not 1 <= minutes <= TimeLog.MAX_MINUTES:

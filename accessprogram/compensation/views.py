@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accessprogram.programs.models import Membership
+from accessprogram.programs.models import Membership, Program
 
 from .earnings import earnings_for, tester_memberships
 from .exports import statement_csv
@@ -19,7 +19,10 @@ from .statements import statement_for
 
 
 def _loggable(user):
-    return tester_memberships(user).filter(status=Membership.Status.ACTIVE)
+    # A closed program (revoked as a whole) takes no new time, whatever its memberships say.
+    return tester_memberships(user).filter(
+        status=Membership.Status.ACTIVE, program__status=Program.Status.ACTIVE
+    )
 
 
 @login_required

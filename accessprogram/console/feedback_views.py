@@ -377,6 +377,7 @@ def bug_status(request, slug, bug_id):
                     status=data["status"],
                     duplicate_of=original,
                     note=data["note"],
+                    severity=data["severity"],
                     actor=request.user,
                 )
             except FeedbackError as error:

@@ -118,8 +118,10 @@ def change_status(
     actor,
     duplicate_of: BugReport | None = None,
     note: str = "",
+    severity: str = "",
 ) -> BugReport:
-    """Triage. Confirming pays the reporter (once, whatever happens to the report later)."""
+    """Triage. Confirming pays the reporter (once, whatever happens to the report later), at
+    the severity staff settle on: they may correct the reporter's severity until it is paid."""
     bug = (
         BugReport.objects.select_for_update(of=("self",))
         .select_related("membership__program", "program")
@@ -138,11 +140,20 @@ def change_status(
             raise FeedbackError(f"Report #{duplicate_of.pk} is already a duplicate of this one.")
     else:
         duplicate_of = None
+    reported_severity = bug.severity
+    if severity and severity != bug.severity:
+        if severity not in Severity.values:
+            raise FeedbackError("Choose a known severity.")
+        if bug.confirmed_at is not None:
+            raise FeedbackError("The report was paid at its severity already; it cannot change.")
     if status == bug.status and duplicate_of == bug.duplicate_of:
         raise FeedbackError(f"The report is {bug.get_status_display().lower()} already.")
     previous = bug.status
     bug.status, bug.duplicate_of = status, duplicate_of
     fields = ["status", "duplicate_of", "updated_at"]
+    if severity and severity != bug.severity:
+        bug.severity = severity
+        fields.append("severity")
     if status == Status.CONFIRMED and bug.confirmed_at is None:
         bug.confirmed_at = timezone.now()
         fields.append("confirmed_at")
@@ -173,6 +184,8 @@ def change_status(
         from_status=previous,
         to_status=status,
         duplicate_of=duplicate_of.pk if duplicate_of else None,
+        severity=bug.severity,
+        reported_severity=reported_severity,
         award=entry.pk if entry else None,
     )
     return bug

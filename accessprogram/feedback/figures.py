@@ -9,6 +9,7 @@ from django.db.models import Avg, Count
 
 from accessprogram.compensation.models import Severity
 from accessprogram.programs.models import Membership, Program
+from accessprogram.spreadsheet import safe_cell
 
 from .models import Answer, BugReport, FeedbackForm, FormResponse, Question, QuickRating
 
@@ -91,12 +92,6 @@ def bug_counts(*, program: Program) -> dict:
 # --- CSV --------------------------------------------------------------------------------------
 
 
-def _cell(value) -> str:
-    """Text for a spreadsheet cell; a leading = + - @ would run as a formula, so it is quoted."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _answer_text(question: Question, value) -> str:
     if value is None:
         return ""
@@ -112,7 +107,7 @@ def responses_csv(*, form: FeedbackForm) -> str:
     writer = csv.writer(out)
     writer.writerow(
         ["response_id", "tester", "email", "cohort", "submitted_at", "updated_at", "completed_at"]
-        + [_cell(q.label) for q in questions]
+        + [safe_cell(q.label) for q in questions]
     )
     responses = (
         FormResponse.objects.filter(form=form)
@@ -130,14 +125,14 @@ def responses_csv(*, form: FeedbackForm) -> str:
         writer.writerow(
             [
                 response.pk,
-                _cell(user.username),
-                _cell(user.email),
-                _cell(response.membership.cohort.name if response.membership.cohort else ""),
+                safe_cell(user.username),
+                safe_cell(user.email),
+                safe_cell(response.membership.cohort.name if response.membership.cohort else ""),
                 response.submitted_at.isoformat(),
                 response.updated_at.isoformat(),
                 response.completed_at.isoformat() if response.completed_at else "",
             ]
-            + [_cell(_answer_text(q, answers.get((response.pk, q.pk)))) for q in questions]
+            + [safe_cell(_answer_text(q, answers.get((response.pk, q.pk)))) for q in questions]
         )
     return out.getvalue()
 
@@ -167,19 +162,19 @@ def bugs_csv(*, bugs) -> str:
         writer.writerow(
             [
                 bug.pk,
-                _cell(bug.title),
+                safe_cell(bug.title),
                 bug.status,
                 bug.severity,
-                _cell(bug.reporter.username),
-                _cell(bug.reporter.email),
+                safe_cell(bug.reporter.username),
+                safe_cell(bug.reporter.email),
                 bug.generation.public_id if bug.generation else "",
                 bug.duplicate_of_id or "",
                 bug.attachment_count,
                 bug.created_at.isoformat(),
                 bug.updated_at.isoformat(),
-                _cell(bug.steps),
-                _cell(bug.expected),
-                _cell(bug.actual),
+                safe_cell(bug.steps),
+                safe_cell(bug.expected),
+                safe_cell(bug.actual),
             ]
         )
     return out.getvalue()

@@ -146,6 +146,12 @@ class QuestionForm(forms.Form):
 
 class TriageForm(forms.Form):
     status = forms.ChoiceField(choices=BugReport.Status.choices)
+    severity = forms.ChoiceField(
+        label="Severity",
+        choices=[("", "As reported"), *Severity.choices],
+        required=False,
+        help_text="Correct the reporter's severity before confirming: confirming pays by it.",
+    )
     duplicate_of = forms.IntegerField(
         label="Duplicate of report #",
         required=False,

@@ -27,6 +27,7 @@ def send_bug_update_email(event_id: int) -> None:
     if event is None or not event.bug.reporter.email:
         return
     context = {"event": event, "bug": event.bug, "link": bug_link(event.bug)}
-    subject = render_to_string("feedback/email/bug_update_subject.txt", context).strip()
+    # One line: a newline from a bug title in a header would make the mail refuse to send.
+    subject = " ".join(render_to_string("feedback/email/bug_update_subject.txt", context).split())
     body = render_to_string("feedback/email/bug_update_message.txt", context)
     send_mail(subject, body, None, [event.bug.reporter.email])

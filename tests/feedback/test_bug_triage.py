@@ -161,3 +161,46 @@ def test_the_same_status_twice_is_refused(bug, manager):
     with pytest.raises(FeedbackError):
         bugs.change_status(bug=bug, status="wont_fix", actor=manager)
     assert BugReport.objects.get().status == "wont_fix"
+
+
+def test_staff_correct_the_severity_when_confirming_and_pay_by_it(
+    manager_client, program, bug, tester, rate_card
+):
+    response = manager_client.post(
+        status_url(program, bug), {"status": "confirmed", "severity": "low"}
+    )
+    assert response.status_code == 302
+    bug.refresh_from_db()
+    assert bug.severity == "low"
+    (entry,) = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.AWARD_BUG)
+    assert entry.amount == rate_card.per_bug_low
+    audit = AuditRecord.objects.get(action="feedback.bug.status")
+    assert (audit.data["reported_severity"], audit.data["severity"]) == ("medium", "low")
+
+
+def test_a_paid_report_keeps_its_severity(manager_client, program, bug, rate_card):
+    manager_client.post(status_url(program, bug), {"status": "confirmed"})
+    response = manager_client.post(
+        status_url(program, bug), {"status": "fixed", "severity": "critical"}
+    )
+    assert response.status_code == 422
+    assert "paid at its severity already" in response.content.decode()
+    bug.refresh_from_db()
+    assert (bug.status, bug.severity) == ("confirmed", "medium")
+
+
+def test_a_newline_in_the_title_does_not_stop_the_email(
+    manager_client, program, tester, mailoutbox, django_capture_on_commit_callbacks
+):
+    bug = bugs.file_bug(
+        membership=tester,
+        title="Line one\nLine two",
+        steps="s",
+        expected="e",
+        actual="a",
+        severity="low",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(status_url(program, bug), {"status": "confirmed"})
+    (mail,) = mailoutbox
+    assert "\n" not in mail.subject and "Line one Line two" in mail.subject
