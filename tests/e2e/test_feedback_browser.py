@@ -1,6 +1,6 @@
 """Feedback in headless Chromium: a tester answers a form, rates a video (htmx) and files a bug
 with a screenshot; a program manager (signed in with a second factor) confirms it; the tester
-sees the new status and is paid once."""
+sees the new status, is paid once and finds both awards on the earnings page."""
 
 import datetime
 import re
@@ -177,4 +177,11 @@ def test_answer_rate_report_and_see_the_bug_confirmed(
     assert [m.to for m in mailoutbox] == [[tester.user.email]]
     kinds = sorted(LedgerEntry.objects.filter(membership=tester).values_list("kind", "amount"))
     assert kinds == [("award_bug", Decimal("40.00")), ("award_form", Decimal("5.00"))]
+
+    # Both awards are on the tester's earnings page, and the balance is their sum.
+    page.get_by_role("link", name="Earnings").click()
+    expect(page.get_by_test_id("balance-EUR")).to_have_text("45.00 EUR")
+    entries = page.get_by_role("row")
+    expect(entries.filter(has_text="Bug confirmed")).to_contain_text("40.00 EUR")
+    expect(entries.filter(has_text="Form completed")).to_contain_text("5.00 EUR")
     assert page.js_errors == []
