@@ -9,10 +9,12 @@ from rest_framework.test import APIClient
 
 from accessprogram.access.models import ApiToken
 from accessprogram.access.services import issue_token
+from accessprogram.compensation.models import RateCard
+from accessprogram.feedback.models import FeedbackForm
 from accessprogram.programs.models import Membership, Program
 
 TOKEN = re.compile(r"\beap_[0-9A-Za-z]{36}\b")
-USERNAMES = {"artist", "artist2", "reviewer", "admin"}
+USERNAMES = {"artist", "artist2", "reviewer", "finance", "admin"}
 
 
 def seed() -> tuple[str, str]:
@@ -57,6 +59,7 @@ def test_first_run_creates_the_program_accounts_and_a_working_token(db):
         "artist": "tester",
         "artist2": "tester",
         "reviewer": "reviewer",
+        "finance": "finance",
         "admin": "admin",
     }
     assert get_user_model().objects.get(username="admin").is_superuser
@@ -66,6 +69,23 @@ def test_first_run_creates_the_program_accounts_and_a_working_token(db):
     assert status_with(secret) == 200
     assert "artist / artist-demo-pass" in output
     assert authenticate(username="artist", password="artist-demo-pass") is not None
+
+
+def test_the_demo_has_rates_and_an_open_form_the_artist_can_answer(db, client):
+    seed()
+    seed()
+
+    (card,) = RateCard.objects.all()
+    assert (card.currency, str(card.per_form_completed), str(card.licence_fee)) == (
+        "EUR",
+        "5.00",
+        "250.00",
+    )
+    (form,) = FeedbackForm.objects.all()
+    assert form.is_published and form.questions.count() == 4
+    client.force_login(get_user_model().objects.get(username="artist"))
+    page = client.get("/feedback/").content.decode()
+    assert "First impressions" in page
 
 
 def test_running_twice_changes_nothing_but_the_token(db):
