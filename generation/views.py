@@ -1,14 +1,13 @@
 """Artist portal pages. Every view needs a signed-in user and shows only their own work."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accessprogram.access.selectors import block_for_tester, tokens_of, usable_tester_memberships
+from accessprogram.access.pages import notice_instead_of_content, refuse_if_blocked
+from accessprogram.access.selectors import tokens_of, usable_tester_memberships
 from accessprogram.programs.selectors import onboarding_checklist
 
 from . import selectors, services
@@ -19,33 +18,13 @@ from .provenance import selectors as provenance
 from .provenance.services import RenditionUnavailable, ensure_preview, retry_rendition
 
 
-class AccessBlocked(Exception):
-    def __init__(self, block):
-        self.block = block
-
-
 def _own_generation(request, public_id: str) -> Generation:
     """The signed-in tester's generation, unless access to its program is blocked now."""
     generation = get_object_or_404(
         selectors.visible_generations(user=request.user), public_id=public_id
     )
-    block = block_for_tester(user=request.user, program_id=generation.program_id)
-    if block is not None:
-        raise AccessBlocked(block)
+    refuse_if_blocked(user=request.user, program_id=generation.program_id)
     return generation
-
-
-def _notice_instead_of_content(view):
-    """A blocked tester sees why (403) instead of the page they asked for."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except AccessBlocked as blocked:
-            return render(request, "generation/blocked.html", {"block": blocked.block}, status=403)
-
-    return wrapper
 
 
 @login_required
@@ -118,7 +97,7 @@ def _status_context(generation: Generation) -> dict:
 
 
 @login_required
-@_notice_instead_of_content
+@notice_instead_of_content
 @require_GET
 def video(request, public_id):
     generation = _own_generation(request, public_id)
@@ -126,7 +105,7 @@ def video(request, public_id):
 
 
 @login_required
-@_notice_instead_of_content
+@notice_instead_of_content
 @require_GET
 def video_status(request, public_id):
     """The status card alone, polled by htmx while the job is queued or rendering."""
@@ -135,7 +114,7 @@ def video_status(request, public_id):
 
 
 @login_required
-@_notice_instead_of_content
+@notice_instead_of_content
 @require_POST
 def cancel_video(request, public_id):
     generation = _own_generation(request, public_id)
@@ -147,7 +126,7 @@ def cancel_video(request, public_id):
 
 
 @login_required
-@_notice_instead_of_content
+@notice_instead_of_content
 @require_POST
 def retry_preview(request, public_id):
     """Send a preview whose build failed back to the workers."""
@@ -159,7 +138,7 @@ def retry_preview(request, public_id):
 
 
 @login_required
-@_notice_instead_of_content
+@notice_instead_of_content
 @require_GET
 def video_media(request, public_id):
     """The watermarked preview, for its owner only: never the original, never a public URL."""

@@ -3,8 +3,21 @@ from django.contrib import admin
 from .models import AuditRecord
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Raw records to look at; changes go through services, which write the audit trail."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin):
+class AuditRecordAdmin(ReadOnlyAdmin):
     """Read-only: the chain (see audit.chain) would show any change made here anyway."""
 
     list_display = [
@@ -37,12 +50,3 @@ class AuditRecordAdmin(admin.ModelAdmin):
     @admin.display(description="hash")
     def hash_prefix(self, obj):
         return obj.hash[:12]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False

@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from accessprogram.audit.admin import ReadOnlyAdmin
+
 from .models import LedgerEntry, Payout, PayoutPeriod, RateCard, TimeLog
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Raw records to look at; changes go through compensation.services (and the audit log)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RateCard)

@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from accessprogram.audit.admin import ReadOnlyAdmin
+
 from .models import BugAttachment, BugEvent, BugReport, FeedbackForm, FormResponse, QuickRating
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Raw records to look at; changes go through the console (services and the audit log)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FeedbackForm)

@@ -3,15 +3,14 @@
 Every page needs a signed-in user and shows only their own things (others' answer 404). A tester
 whose access to the program is blocked sees why (403), as on the generation pages."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accessprogram.access.selectors import block_for_tester, usable_tester_memberships
+from accessprogram.access.pages import notice_instead_of_content, refuse_if_blocked
+from accessprogram.access.selectors import usable_tester_memberships
 from generation.selectors import visible_generations
 
 from . import bugs, selectors, services
@@ -20,30 +19,6 @@ from .downloads import attachment_response
 from .forms import BugReportForm, CommentForm, QuickRatingForm
 from .models import BugAttachment, BugReport, Question
 from .templatetags.feedback_tags import generation_done
-
-
-class AccessBlocked(Exception):
-    def __init__(self, block):
-        self.block = block
-
-
-def _unless_blocked(user, program_id) -> None:
-    block = block_for_tester(user=user, program_id=program_id)
-    if block is not None:
-        raise AccessBlocked(block)
-
-
-def _notice_instead_of_content(view):
-    """The same notice (and 403) the generation pages show a blocked tester."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except AccessBlocked as blocked:
-            return render(request, "generation/blocked.html", {"block": blocked.block}, status=403)
-
-    return wrapper
 
 
 @login_required
@@ -78,14 +53,14 @@ def _raw_answers(post, questions) -> dict[int, object]:
 
 
 @login_required
-@_notice_instead_of_content
+@notice_instead_of_content
 @require_http_methods(["GET", "POST"])
 def form_page(request, form_id):
     found = selectors.form_for_tester(user=request.user, form_id=form_id)
     if found is None:
         raise Http404("No such form.")
     form, membership = found
-    _unless_blocked(request.user, form.program_id)
+    refuse_if_blocked(user=request.user, program_id=form.program_id)
     questions = list(form.questions.all())
     response = selectors.response_of(form=form, membership=membership)
     values = selectors.answers_by_question(response)
@@ -154,13 +129,13 @@ def _rating_card(request, generation, *, form=None, saved=False, status=200):
 
 
 @login_required
-@_notice_instead_of_content
+@notice_instead_of_content
 @require_http_methods(["GET", "POST"])
 def rate_video(request, public_id):
     """The quick-rating card of the video page: GET polls for it while the video renders,
     POST saves a rating (from htmx, or as a plain form)."""
     generation = get_object_or_404(visible_generations(user=request.user), public_id=public_id)
-    _unless_blocked(request.user, generation.program_id)
+    refuse_if_blocked(user=request.user, program_id=generation.program_id)
     if request.method == "GET":
         return _rating_card(request, generation)
     form = QuickRatingForm(request.POST)
@@ -235,7 +210,7 @@ def bug_new(request):
 
 def _own_bug(request, bug_id) -> BugReport:
     bug = get_object_or_404(selectors.bugs_of(user=request.user), pk=bug_id)
-    _unless_blocked(request.user, bug.program_id)
+    refuse_if_blocked(user=request.user, program_id=bug.program_id)
     return bug
 
 
@@ -254,14 +229,14 @@ def _bug_page(request, bug, *, comment_form=None, status=200):
 
 
 @login_required
-@_notice_instead_of_content
+@notice_instead_of_content
 @require_GET
 def bug_page(request, bug_id):
     return _bug_page(request, _own_bug(request, bug_id))
 
 
 @login_required
-@_notice_instead_of_content
+@notice_instead_of_content
 @require_POST
 def bug_comment(request, bug_id):
     bug = _own_bug(request, bug_id)
@@ -280,7 +255,7 @@ def bug_comment(request, bug_id):
 
 
 @login_required
-@_notice_instead_of_content
+@notice_instead_of_content
 @require_GET
 def bug_attachment(request, bug_id, attachment_id):
     bug = _own_bug(request, bug_id)
