@@ -1,10 +1,13 @@
-"""Platform activity shown beside time logs as evidence (registered when the console app loads).
+"""What compensation needs from the layers above it, registered when the console app loads:
+platform activity shown beside time logs as evidence, and the access check before time is logged.
 
-Compensation sits below generation and feedback, so it cannot count their rows itself; the
-console may, and registers one counter per kind of activity (see compensation.activity).
+Compensation sits below access, generation and feedback, so it cannot read their rows itself;
+the console may (see compensation.activity and compensation.gates).
 """
 
+from accessprogram.access.selectors import block_for_tester
 from accessprogram.compensation.activity import register_activity_provider
+from accessprogram.compensation.gates import register_time_log_check
 from accessprogram.feedback.models import BugReport, FormResponse, QuickRating
 from generation.models import Generation
 
@@ -39,7 +42,13 @@ def _bugs_filed(membership, start, end) -> int:
     ).count()
 
 
-def register_activity_counters() -> None:
+def _access_withdrawn(membership) -> str | None:
+    block = block_for_tester(user=membership.user, program_id=membership.program_id)
+    return block.message if block is not None else None
+
+
+def register_compensation_hooks() -> None:
+    register_time_log_check(_access_withdrawn)
     register_activity_provider("Generations made", _generations)
     register_activity_provider("Feedback forms answered", _forms_answered)
     register_activity_provider("Outputs rated", _outputs_rated)

@@ -6,7 +6,7 @@ class ConsoleConfig(AppConfig):
     label = "console"
 
     def ready(self):
-        # Here, not in a views module: workers and shells need the evidence counters too.
-        from .activity import register_activity_counters
+        # Here, not in a views module: workers and shells need these hooks too.
+        from .activity import register_compensation_hooks
 
-        register_activity_counters()
+        register_compensation_hooks()
