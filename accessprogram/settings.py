@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "accessprogram.request_limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,6 +63,11 @@ MIDDLEWARE = [
     "accessprogram.programs.middleware.StaffMfaMiddleware",
     "accessprogram.programs.middleware.AgreementGateMiddleware",
 ]
+
+# Whole request bodies, files included (see accessprogram.request_limits): bug reports take
+# five 10 MB attachments; the console's leak trace takes one video of up to 200 MB.
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=60 * 1024 * 1024)
+LARGE_REQUEST_PATHS = {"/console/review/trace/": 201 * 1024 * 1024}
 
 ROOT_URLCONF = "accessprogram.urls"
 WSGI_APPLICATION = "accessprogram.wsgi.application"

@@ -44,13 +44,19 @@ def _check_fields(*, intended_use: str, destination: str) -> None:
 
 def _check_tester_may_share(*, tester, program_id) -> None:
     """A tester whose access is suspended or revoked asks nothing of the reviewers."""
-    membership = Membership.objects.filter(user=tester, program_id=program_id).first()
+    membership = (
+        Membership.objects.filter(user=tester, program_id=program_id)
+        .select_related("program")
+        .first()
+    )
     if (
         membership is None
         or not membership.is_active
         or block_for_tester(user=tester, program_id=program_id)
     ):
         raise ReviewError("Your access to this program is blocked, so you cannot share outputs.")
+    if not membership.program.is_active:
+        raise ReviewError("The program is not open, so no new share requests are taken.")
     if memberships_awaiting_agreement(user=tester).filter(program_id=program_id).exists():
         raise ReviewError("Accept the program's current agreement before sharing outputs.")
 

@@ -74,3 +74,12 @@ def test_only_the_owner_withdraws(program, tester, generation):
     other = MembershipFactory(program=program).user
     with pytest.raises(ReviewError, match="Only the tester"):
         withdraw(share_request=share_request, tester=other)
+
+
+@pytest.mark.parametrize("status", ["draft", "closed"])
+def test_a_program_that_is_not_open_takes_no_share_requests(program, tester, generation, status):
+    program.status = status
+    program.save(update_fields=["status"])
+    with pytest.raises(ReviewError, match="not open"):
+        request_share(generation=generation, tester=tester.user, **ASK)
+    assert not ShareRequest.objects.exists()
