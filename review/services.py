@@ -16,7 +16,13 @@ from generation.provenance.services import RenditionUnavailable, publish_renditi
 
 from .models import Notification, ReviewDecision, ShareLink, ShareRequest
 from .notifications import notify, notify_decision, portal_url
-from .selectors import claimable_share_requests, is_reviewer_of, review_program_ids, unclaimed
+from .selectors import (
+    REVIEW_ROLES,
+    claimable_share_requests,
+    is_reviewer_of,
+    review_program_ids,
+    unclaimed,
+)
 
 Status = ShareRequest.Status
 Outcome = ReviewDecision.Outcome
@@ -199,12 +205,27 @@ _CLAIM_HEAD_SQL = """
         LIMIT 1
         FOR UPDATE OF sr SKIP LOCKED
     ) AS head"""
+# The programs the reviewer may claim in: those of selectors.review_program_ids, in SQL, so the
+# scope costs no round trip of its own (optionally narrowed to the programs asked for).
+_CLAIM_SCOPE_SQL = """
+        SELECT membership.program_id AS id
+        FROM programs_membership AS membership
+        JOIN programs_program AS in_program ON in_program.id = membership.program_id
+        WHERE membership.user_id = %(reviewer)s AND membership.role = ANY(%(roles)s)
+            AND membership.status = 'active' AND in_program.status = 'active'
+            AND (%(programs)s::bigint[] IS NULL OR membership.program_id = ANY(%(programs)s))
+            AND NOT EXISTS (
+                SELECT FROM access_accessblock AS block
+                WHERE block.level = 'membership' AND block.target_id = membership.id
+                    AND block.lifted_at IS NULL AND block.starts_at <= %(now)s
+                    AND (block.ends_at IS NULL OR block.ends_at > %(now)s)
+            )"""
 _CLAIM_TEMPLATE = """
 UPDATE review_sharerequest AS claimed
 SET claimed_by_id = %(reviewer)s, lease_expires_at = %(lease)s
 FROM (
     SELECT candidate.id
-    FROM unnest(%(programs)s::bigint[]) AS program (id)
+    FROM ({scope}) AS program
     CROSS JOIN LATERAL ({free}
     UNION ALL{expired}
     ) AS candidate
@@ -216,6 +237,7 @@ RETURNING {columns}
 """
 # Made of the constants above and the model's own column names; values go as parameters.
 _CLAIM_SQL = _CLAIM_TEMPLATE.format(
+    scope=_CLAIM_SCOPE_SQL,
     free=_CLAIM_HEAD_SQL.format(held="sr.claimed_by_id IS NULL"),
     expired=_CLAIM_HEAD_SQL.format(
         held="sr.claimed_by_id IS NOT NULL AND sr.lease_expires_at <= %(now)s"
@@ -245,17 +267,19 @@ def claim_next_share_request(
     """
     if lease_seconds <= 0:
         raise ReviewError("A lease must last at least one second.")
-    allowed = review_program_ids(reviewer=reviewer)
-    if program_ids is not None:
-        allowed &= {int(pk) for pk in program_ids}
-    if not allowed:
-        raise ReviewError("You are not a reviewer of this program.")
+    asked = None if program_ids is None else {int(pk) for pk in program_ids}
     now = timezone.now()
     lease_expires_at = now + timedelta(seconds=lease_seconds)
     if connection.vendor == "postgresql":
-        return _claim_skip_locked(
-            program_ids=allowed, reviewer=reviewer, now=now, lease=lease_expires_at
+        # The scope is part of the claim statement; it is looked up apart only to tell an
+        # empty queue from a caller who may not claim here at all.
+        claimed = _claim_skip_locked(
+            program_ids=asked, reviewer=reviewer, now=now, lease=lease_expires_at
         )
+        if claimed is None:
+            _reviewable(reviewer=reviewer, asked=asked)
+        return claimed
+    allowed = _reviewable(reviewer=reviewer, asked=asked)
     with transaction.atomic():
         free, lapsed = (
             claimable_share_requests(reviewer=reviewer, program_ids=allowed, now=now, held=held)
@@ -266,11 +290,26 @@ def claim_next_share_request(
         )
 
 
+def _reviewable(*, reviewer, asked: set[int] | None) -> set[int]:
+    allowed = review_program_ids(reviewer=reviewer)
+    if asked is not None:
+        allowed &= asked
+    if not allowed:
+        raise ReviewError("You are not a reviewer of this program.")
+    return allowed
+
+
 def _claim_skip_locked(*, program_ids, reviewer, now, lease: datetime) -> ShareRequest | None:
     # One statement needs no transaction of its own: outside one it commits at once, releasing
     # the row locks it took. Inside a caller's transaction the heads it compared but did not
     # take stay locked until that commits: other claimers pass over them meanwhile.
-    params = {"reviewer": reviewer.pk, "lease": lease, "now": now, "programs": sorted(program_ids)}
+    params = {
+        "reviewer": reviewer.pk,
+        "lease": lease,
+        "now": now,
+        "roles": [str(role) for role in REVIEW_ROLES],
+        "programs": None if program_ids is None else sorted(program_ids),
+    }
     with connection.cursor() as cursor:
         cursor.execute(_CLAIM_SQL, params)
         row = cursor.fetchone()
