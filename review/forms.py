@@ -81,6 +81,13 @@ class DecisionForm(forms.Form):
         label="Note to the tester",
         help_text="Needed when you ask for changes.",
     )
+    link_days = forms.IntegerField(
+        min_value=1,
+        max_value=365,
+        required=False,
+        label="Share link expires after (days)",
+        help_text="For approvals. Leave empty for a link that lasts until it is revoked.",
+    )
 
     def clean(self):
         data = super().clean()

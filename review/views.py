@@ -4,6 +4,7 @@ Reviewers, program managers and admins of a program (review.selectors.REVIEW_ROL
 anyone else gets 404, as does a request held by another reviewer under a live lease.
 """
 
+from datetime import timedelta
 from functools import wraps
 
 from django.contrib import messages
@@ -122,6 +123,9 @@ def decide(request, pk):
     form = DecisionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        link_expires_at = None
+        if data["link_days"]:
+            link_expires_at = timezone.now() + timedelta(days=data["link_days"])
         try:
             decided = services.decide(
                 share_request=share_request,
@@ -129,6 +133,7 @@ def decide(request, pk):
                 outcome=data["outcome"],
                 reason_code=data["reason_code"],
                 note=data["note"],
+                link_expires_at=link_expires_at,
             )
         except services.ReviewError as error:
             form.add_error(None, str(error))

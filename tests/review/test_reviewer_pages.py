@@ -166,6 +166,29 @@ def test_approving_through_the_page(pending, browser, reviewer):
     assert ShareLink.objects.filter(share_request=pending).count() == 1
 
 
+def test_an_approval_can_give_the_link_an_expiry(pending, browser):
+    browser.post("/review/claim")
+    response = browser.post(
+        f"/review/requests/{pending.pk}/decide", {"outcome": "approve", "link_days": "7"}
+    )
+    assert response.status_code == 302
+    link = ShareLink.objects.get(share_request=pending)
+    expected = timezone.now() + timedelta(days=7)
+    assert abs((link.expires_at - expected).total_seconds()) < 60
+
+
+@pytest.mark.parametrize("days", ["0", "366", "soon"])
+def test_a_bad_expiry_is_a_form_error_and_nothing_is_decided(pending, browser, days):
+    browser.post("/review/claim")
+    response = browser.post(
+        f"/review/requests/{pending.pk}/decide", {"outcome": "approve", "link_days": days}
+    )
+    assert response.status_code == 422
+    pending.refresh_from_db()
+    assert pending.status == ShareRequest.Status.PENDING
+    assert not ShareLink.objects.exists()
+
+
 def test_rejecting_needs_a_reason_code(pending, browser):
     browser.post("/review/claim")
     url = f"/review/requests/{pending.pk}/decide"
