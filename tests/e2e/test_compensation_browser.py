@@ -104,7 +104,9 @@ def test_a_tester_is_paid_and_reads_the_statement(
     try:
         sign_in_with_totp(staff_page, live_server.url, finance.user)
         staff_page.goto(f"{live_server.url}/console/")
-        staff_page.get_by_role("link", name="Finance", exact=True).click()
+        staff_page.get_by_role("navigation", name="Console").get_by_role(
+            "link", name="Finance", exact=True
+        ).click()
         staff_page.get_by_role("link", name="Periods & payouts").click()
         start, end = today - datetime.timedelta(days=7), today - datetime.timedelta(days=1)
         staff_page.get_by_label("Start").fill(f"{start}")

@@ -159,7 +159,9 @@ def test_answer_rate_report_and_see_the_bug_confirmed(
     try:
         sign_in_with_totp(staff_page, live_server.url, setup["manager"])
         staff_page.goto(f"{live_server.url}/console/")
-        staff_page.get_by_role("main").get_by_role("link", name="Feedback", exact=True).click()
+        staff_page.get_by_role("navigation", name="Console").get_by_role(
+            "link", name="Feedback", exact=True
+        ).click()
         staff_page.get_by_role("link", name=program.name).click()
         staff_page.get_by_role("link", name="triage").click()
         staff_page.get_by_role("link", name=re.compile("Heron's legs flicker")).click()
