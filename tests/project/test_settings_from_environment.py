@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 print(json.dumps({
     "db": settings.DATABASES["default"]["ENGINE"],
     "db_name": settings.DATABASES["default"]["NAME"],
+    "db_conn_max_age": settings.DATABASES["default"].get("CONN_MAX_AGE", 0),
     "broker": settings.CELERY_BROKER_URL,
     "cache": settings.CACHES["default"]["BACKEND"],
     "storage": default_storage.__class__.__name__,  # the lazy proxy reports the real class
@@ -48,6 +49,7 @@ def test_with_no_variables_it_runs_the_embedded_default(tmp_path):
     facts = settings_with(tmp_path)
     assert facts["db"] == "django.db.backends.sqlite3"
     assert facts["db_name"] == str(tmp_path / "db.sqlite3")
+    assert facts["db_conn_max_age"] == 0
     assert facts["broker"] == "filesystem://"
     assert facts["cache"].endswith("LocMemCache")
     assert facts["storage"] == "FileSystemStorage"
@@ -63,9 +65,11 @@ def test_variables_switch_to_postgres_redis_s3_and_a_remote_engine(tmp_path):
         AWS_STORAGE_BUCKET_NAME="renders",
         AWS_S3_REGION_NAME="eu-west-1",
         ENGINE_URL="https://engine.internal",
+        DB_CONN_MAX_AGE="60",
     )
     assert facts["db"] == "django.db.backends.postgresql"
     assert facts["db_name"] == "program"
+    assert facts["db_conn_max_age"] == 60
     assert facts["broker"] == "redis://cache.internal:6379/0"
     assert facts["cache"].endswith("RedisCache")
     assert facts["storage"] == "S3Storage"
