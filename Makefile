@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python bench/bench_kill_switch.py
 	$(BIN)/python bench/bench_revoke_to_cancel.py
 	$(BIN)/python bench/bench_rendition.py
+	$(BIN)/python bench/bench_claims.py
 
 clean:
 	rm -rf $(VENV) var

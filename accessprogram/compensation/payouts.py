@@ -11,7 +11,6 @@ balance drops by exactly what left the bank. A failed line writes nothing; it ca
 later or put back to pending for the next payment run.
 """
 
-import calendar
 import datetime
 from collections import defaultdict
 from decimal import Decimal
@@ -25,7 +24,7 @@ from accessprogram.programs.models import Program
 
 from .models import LedgerEntry, Payout, PayoutBatch, PayoutItem, PayoutPeriod
 from .money import CompensationError, to_money
-from .selectors import period_bounds
+from .selectors import months_ending_in, period_bounds
 from .services import close_period_top_ups
 from .stipends import award_stipends
 
@@ -77,16 +76,6 @@ def open_period(
     return period
 
 
-def _months_ending_in(start: datetime.date, end: datetime.date) -> list[datetime.date]:
-    months, day = [], start.replace(day=1)
-    while day <= end:
-        last = day.replace(day=calendar.monthrange(day.year, day.month)[1])
-        if start <= last <= end:
-            months.append(day)
-        day = last + datetime.timedelta(days=1)
-    return months
-
-
 @transaction.atomic
 def close_period(*, period: PayoutPeriod, actor) -> PayoutBatch:
     program = period.program
@@ -106,6 +95,10 @@ def close_period(*, period: PayoutPeriod, actor) -> PayoutBatch:
             f"Close the earlier period {earlier_open.start} to {earlier_open.end} first."
         )
 
+    # Stipends first: a month's stipend counts toward the floor of the period it ends in.
+    months = months_ending_in(period.start, period.end)
+    for month in months:
+        award_stipends(program=program, month=month, actor=actor)
     if period.minimum_hourly_rate > 0:
         close_period_top_ups(
             program=program,
@@ -114,9 +107,6 @@ def close_period(*, period: PayoutPeriod, actor) -> PayoutBatch:
             floor_per_hour=period.minimum_hourly_rate,
             actor=actor,
         )
-    months = _months_ending_in(period.start, period.end)
-    for month in months:
-        award_stipends(program=program, month=month, actor=actor)
 
     _, end_bound = period_bounds(period_start=period.start, period_end=period.end)
     belongs = Q(created_at__lt=end_bound) | Q(

@@ -1,9 +1,12 @@
 """Reads for compensation: rate cards, balances, statement entries and period figures.
 
 A period is a pair of dates, both included, in UTC: entries count by `created_at`, hours by the
-moment their time log was approved (the same moment its hours award was written).
+moment their time log was approved (the same moment its hours award was written). Stipends are
+the exception for the minimum rate: a month's stipend is written once the month is over, so it
+counts toward the floor of the period in which its month ends, whenever it was written.
 """
 
+import calendar
 import datetime
 from decimal import ROUND_CEILING, Decimal
 
@@ -84,14 +87,43 @@ def period_earnings(
     Top-ups, payouts and their reversals are not earnings.
     """
     kinds = [str(kind) for kind in kinds]
+    stipend = str(LedgerEntry.Kind.STIPEND)
+    by_date = [kind for kind in kinds if kind != stipend]
     entries = statement_entries(
         membership=membership, period_start=period_start, period_end=period_end
     ).filter(currency=currency)
-    return sum_amounts(
+    earned = sum_amounts(
         entries.filter(
-            Q(kind__in=kinds) | Q(kind=LedgerEntry.Kind.REVERSAL, reverses__kind__in=kinds)
+            Q(kind__in=by_date) | Q(kind=LedgerEntry.Kind.REVERSAL, reverses__kind__in=by_date)
         )
     )
+    if stipend not in kinds:
+        return earned
+    keys = [
+        stipend_key(membership=membership, month=month)
+        for month in months_ending_in(period_start, period_end)
+    ]
+    stipends = LedgerEntry.objects.filter(membership=membership, currency=currency).filter(
+        Q(kind=stipend, idempotency_key__in=keys)
+        | Q(kind=LedgerEntry.Kind.REVERSAL, reverses__idempotency_key__in=keys)
+    )
+    return earned + sum_amounts(stipends)
+
+
+def stipend_key(*, membership: Membership, month: datetime.date) -> str:
+    """The idempotency key of a tester's stipend for the month of `month`."""
+    return f"stipend:{membership.pk}:{month:%Y-%m}"
+
+
+def months_ending_in(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    """The first days of the months whose last day falls in [start, end]."""
+    months, day = [], start.replace(day=1)
+    while day <= end:
+        last = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+        if start <= last <= end:
+            months.append(day)
+        day = last + datetime.timedelta(days=1)
+    return months
 
 
 def approved_minutes(

@@ -23,7 +23,7 @@ from accessprogram.programs.models import Membership, Program
 
 from .models import LedgerEntry
 from .money import CompensationError
-from .selectors import current_rate_card, period_bounds
+from .selectors import current_rate_card, period_bounds, stipend_key
 from .services import award
 
 
@@ -45,10 +45,6 @@ def month_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
 def previous_month(today: datetime.date | None = None) -> datetime.date:
     today = today or timezone.now().astimezone(datetime.UTC).date()
     return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
-
-
-def stipend_key(*, membership: Membership, month: datetime.date) -> str:
-    return f"stipend:{membership.pk}:{month:%Y-%m}"
 
 
 def _revocations(program: Program) -> list[tuple[str, int, datetime.datetime]]:

@@ -281,3 +281,45 @@ def test_a_failed_close_writes_nothing(program, tester, staff, clock, last_week)
     assert not period.is_closed
     assert not Payout.objects.exists() and not PayoutItem.objects.exists()
     assert not hasattr(period, "batch") or period.batch is None
+
+
+def test_a_months_stipend_counts_toward_that_months_floor_and_no_other(
+    program, tester, staff, clock, today
+):
+    from accessprogram.compensation.selectors import period_earnings
+    from accessprogram.programs.models import Membership
+
+    Membership.objects.filter(pk=tester.pk).update(joined_at=at(datetime.date(2020, 1, 1)))
+    publish_rate_card(
+        program=program,
+        currency="USD",
+        effective_from=at(datetime.date(2020, 1, 1)),
+        per_hour="30.00",
+        monthly_stipend="100.00",
+    )
+    month_end = today.replace(day=1) - datetime.timedelta(days=1)
+    month_start = month_end.replace(day=1)
+    with clock(at(month_start, 15)):
+        time_log = log_time(
+            membership=tester, started_at=at(month_start, 5), minutes=600, description="Tests"
+        )
+        approve_time_log(time_log=time_log, actor=staff)  # 10 h at 30.00 = 300.00
+    period = open_period(
+        program=program,
+        start=month_start,
+        end=month_end,
+        minimum_hourly_rate="45.00",  # 450.00 for 10 h
+        actor=staff,
+    )
+
+    (line,) = close_period(period=period, actor=staff).lines.all()
+
+    # 300.00 for the hours + the 100.00 stipend leave 50.00 to the floor, not 150.00.
+    top_up = LedgerEntry.objects.get(kind=LedgerEntry.Kind.MINIMUM_TOP_UP)
+    assert top_up.amount == Decimal("50.00")
+    assert line.amount == Decimal("450.00")
+    # The stipend, written after its month, does not fill the floor of the period it was
+    # written in.
+    assert period_earnings(
+        membership=tester, period_start=today, period_end=today, currency="USD"
+    ) == Decimal("0.00")
