@@ -167,6 +167,26 @@ def _locked_line(line: Payout) -> Payout:
     return locked
 
 
+def _decide_line(line: Payout, *, status: str, actor, action: str, fields=None, **audit) -> Payout:
+    """Move a locked line to `status` (and `fields`), note who decided when, and audit it."""
+    fields = fields or {}
+    line.status = status
+    line.decided_at = timezone.now()
+    line.decided_by = actor
+    for name, value in fields.items():
+        setattr(line, name, value)
+    line.save(update_fields=["status", "decided_at", "decided_by", *fields])
+    record(
+        action=action,
+        target=line,
+        actor=actor,
+        program=line.batch.period.program.slug,
+        membership=line.membership_id,
+        **audit,
+    )
+    return line
+
+
 @transaction.atomic
 def mark_payout_paid(*, line: Payout, provider_reference: str = "", actor) -> Payout:
     """The money left: write the PAYOUT entry (once per line) and mark the line paid."""
@@ -189,23 +209,17 @@ def mark_payout_paid(*, line: Payout, provider_reference: str = "", actor) -> Pa
             )
     except IntegrityError:
         raise CompensationError(f"Payout line {line.reference} is already paid.") from None
-    line.status = Payout.Status.PAID
-    line.provider_reference = provider_reference
-    line.decided_at = timezone.now()
-    line.decided_by = actor
-    line.save(update_fields=["status", "provider_reference", "decided_at", "decided_by"])
-    record(
-        action="compensation.payout.paid",
-        target=line,
+    return _decide_line(
+        line,
+        status=Payout.Status.PAID,
         actor=actor,
-        program=line.batch.period.program.slug,
-        membership=line.membership_id,
+        action="compensation.payout.paid",
+        fields={"provider_reference": provider_reference},
         amount=line.amount,
         currency=line.currency,
         ledger_entry=entry.pk,
         provider_reference=provider_reference,
     )
-    return line
 
 
 @transaction.atomic
@@ -215,22 +229,16 @@ def mark_payout_failed(*, line: Payout, reason: str, actor) -> Payout:
     if not reason:
         raise CompensationError("Say why the payout failed.")
     line = _locked_line(line)
-    line.status = Payout.Status.FAILED
-    line.failure_reason = reason[:500]
-    line.decided_at = timezone.now()
-    line.decided_by = actor
-    line.save(update_fields=["status", "failure_reason", "decided_at", "decided_by"])
-    record(
-        action="compensation.payout.failed",
-        target=line,
+    return _decide_line(
+        line,
+        status=Payout.Status.FAILED,
         actor=actor,
-        program=line.batch.period.program.slug,
-        membership=line.membership_id,
+        action="compensation.payout.failed",
+        fields={"failure_reason": reason[:500]},
         amount=line.amount,
         currency=line.currency,
-        reason=line.failure_reason,
+        reason=reason[:500],
     )
-    return line
 
 
 @transaction.atomic
@@ -239,16 +247,10 @@ def retry_payout(*, line: Payout, actor) -> Payout:
     line = _locked_line(line)
     if line.status != Payout.Status.FAILED:
         raise CompensationError(f"Payout line {line.reference} has not failed.")
-    line.status = Payout.Status.PENDING
-    line.decided_at = timezone.now()
-    line.decided_by = actor
-    line.save(update_fields=["status", "decided_at", "decided_by"])
-    record(
-        action="compensation.payout.retry",
-        target=line,
+    return _decide_line(
+        line,
+        status=Payout.Status.PENDING,
         actor=actor,
-        program=line.batch.period.program.slug,
-        membership=line.membership_id,
+        action="compensation.payout.retry",
         previous_failure=line.failure_reason,
     )
-    return line
