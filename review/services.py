@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accessprogram.access.selectors import block_for_tester
+from accessprogram.access.selectors import membership_block
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership, Program
 from accessprogram.programs.selectors import memberships_awaiting_agreement
@@ -55,11 +55,7 @@ def _check_tester_may_share(*, tester, program_id) -> None:
         .select_related("program")
         .first()
     )
-    if (
-        membership is None
-        or not membership.is_active
-        or block_for_tester(user=tester, program_id=program_id)
-    ):
+    if membership is None or not membership.is_active or membership_block(membership=membership):
         raise ReviewError("Your access to this program is blocked, so you cannot share outputs.")
     if not membership.program.is_active:
         raise ReviewError("The program is not open, so no new share requests are taken.")

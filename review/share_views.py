@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from generation.media import stored_video_response
-from generation.provenance.selectors import published_rendition
+from generation.provenance.selectors import ready_published_rendition
 
 from .selectors import share_link_for_token
 
@@ -22,10 +22,9 @@ def _ready_rendition(token: str):
     if link is None:
         raise Http404("No such page.")
     share_request = link.share_request
-    rendition = published_rendition(
+    return link, ready_published_rendition(
         generation=share_request.generation, approval_ref=str(share_request.pk)
     )
-    return link, (rendition if rendition is not None and rendition.is_ready else None)
 
 
 def _no_store(response):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from generation.provenance.selectors import published_rendition
+from generation.provenance.selectors import ready_published_rendition
 
 from .models import ShareLink, ShareRequest
 from .selectors import live_link
@@ -34,10 +34,12 @@ def share_state(*, share_request: ShareRequest, request) -> ShareState:
     share_url = ""
     if link is not None:
         share_url = request.build_absolute_uri(reverse("share:page", args=[link.token]))
-        rendition = published_rendition(
-            generation=share_request.generation, approval_ref=str(share_request.pk)
+        ready = (
+            ready_published_rendition(
+                generation=share_request.generation, approval_ref=str(share_request.pk)
+            )
+            is not None
         )
-        ready = rendition is not None and rendition.is_ready
     was_resubmitted = getattr(share_request, "was_resubmitted", None)
     if was_resubmitted is None:
         was_resubmitted = ShareRequest.objects.filter(resubmitted_from=share_request).exists()

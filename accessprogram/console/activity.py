@@ -5,7 +5,7 @@ Compensation sits below access, generation and feedback, so it cannot read their
 the console may (see compensation.activity and compensation.gates).
 """
 
-from accessprogram.access.selectors import block_for_tester
+from accessprogram.access.selectors import membership_block
 from accessprogram.compensation.activity import register_activity_provider
 from accessprogram.compensation.gates import register_time_log_check
 from accessprogram.feedback.models import BugReport, FormResponse, QuickRating
@@ -43,7 +43,7 @@ def _bugs_filed(membership, start, end) -> int:
 
 
 def _access_withdrawn(membership) -> str | None:
-    block = block_for_tester(user=membership.user, program_id=membership.program_id)
+    block = membership_block(membership=membership)
     return block.message if block is not None else None
 
 

@@ -34,6 +34,16 @@ def published_rendition(*, generation: Generation, approval_ref: str) -> Renditi
     ).first()
 
 
+def ready_published_rendition(*, generation: Generation, approval_ref: str) -> Rendition | None:
+    """The rendition made for one approval, only once it can be served."""
+    return Rendition.objects.filter(
+        generation=generation,
+        kind=Rendition.Kind.PUBLISHED,
+        approval_ref=str(approval_ref),
+        status=Rendition.Status.READY,
+    ).first()
+
+
 def rendition_by_forensic_id(*, forensic_id: int) -> Rendition | None:
     return (
         Rendition.objects.select_related("generation__program", "generation__tester")
