@@ -22,13 +22,10 @@ PostgreSQL server, a throwaway database on that server (dropped at the end).
 """
 
 import argparse
-import contextlib
 import logging
 import os
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +34,10 @@ from pathlib import Path
 import httpx
 from bench_auth import ROOT, create_database, destroy_database, prepare_environment
 from bench_video_retrieve import free_port, percentile
+
+# The end-to-end tests' process wrapper (own session, stop, log tail) serves the bench too.
+sys.path.insert(0, str(ROOT / "tests"))
+from processes import Process
 
 ENGINE_SECRET = "bench-engine-secret"
 TARGET_P99_SECONDS = 2.0
@@ -53,40 +54,6 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, db)")
     return parser.parse_args()
-
-
-class Process:
-    """A subprocess in its own session, so stopping it also stops its children (pool)."""
-
-    def __init__(self, args: list[str], *, env: dict, log: Path):
-        self.log = log
-        self._out = log.open("wb")
-        self.popen = subprocess.Popen(
-            args,
-            cwd=ROOT,
-            env=env,
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def stop(self) -> None:
-        if self.alive():
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, signal.SIGKILL)  # orphaned pool children, if any
-        self._out.close()
-
-    def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:]
 
 
 def wait_until(predicate, *, timeout: float, interval: float, what: str, processes=()):
