@@ -10,6 +10,7 @@ The database is the source of truth and every step is idempotent, so a worker ma
 
 import contextlib
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,6 +30,39 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
+class EngineOutage:
+    """Says once that the engine is unreachable (and once that it is back), not every sweep.
+
+    The sweep runs every second; a traceback per sweep would bury everything else in the log.
+    """
+
+    REMIND_SECONDS = 60.0
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.down_since: float | None = None
+        self.last_said = 0.0
+
+    def failed(self, error: Exception) -> None:
+        now = self.clock()
+        if self.down_since is None:
+            self.down_since = self.last_said = now
+            logger.warning("engine unavailable (%s); jobs wait until it answers", error)
+        elif now - self.last_said >= self.REMIND_SECONDS:
+            self.last_said = now
+            logger.warning(
+                "engine still unavailable after %.0f s (%s)", now - self.down_since, error
+            )
+
+    def recovered(self) -> None:
+        if self.down_since is not None:
+            logger.warning("engine answers again after %.0f s", self.clock() - self.down_since)
+            self.down_since = None
+
+
+engine_outage = EngineOutage()
+
+
 class SweepReport:
     ran: bool = False
     dispatched: list[str] = field(default_factory=list)
@@ -230,8 +264,10 @@ def advance(*, client_factory=engine_client) -> SweepReport:
             dispatch_queued(engine, report)
     except EngineFull:
         pass  # slots filled up between the capacity check and the create: next sweep
-    except EngineError:
-        logger.warning("engine unavailable; jobs wait for the next sweep", exc_info=True)
+    except EngineError as error:
+        engine_outage.failed(error)
+    else:
+        engine_outage.recovered()
     finally:
         release_lease(holder)
     for event in ("dispatched", "completed", "failed", "requeued"):
