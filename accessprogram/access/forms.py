@@ -29,7 +29,7 @@ class NewTokenForm(MembershipChoiceForm):
         label="Permissions",
         choices=Scope.choices,
         initial=ALL_SCOPES,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "choice-list"}),
         help_text="Give a token only what it needs: a leaked read-only token cannot create videos.",
     )
     allowed_networks = forms.CharField(
