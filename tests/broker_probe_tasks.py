@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     key TEXT PRIMARY KEY, sent_at REAL NOT NULL, started_at REAL NOT NULL, pid INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS duplicates (key TEXT NOT NULL, started_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS starts (key TEXT NOT NULL, started_at REAL NOT NULL);
 """
 
 
@@ -30,9 +31,19 @@ def open_ledger(path: str | Path) -> sqlite3.Connection:
 
 
 @app.task(name="broker_probe.record_delivery")
-def record_delivery(*, ledger: str, key: str, sent_at: float) -> None:
+def record_delivery(
+    *, ledger: str, key: str, sent_at: float, hold_first_start_seconds: float = 0
+) -> None:
+    """Records the delivery. `starts` counts every start, `deliveries` the completed ones; the
+    first start of a key may hold that long first (a task that a crash can interrupt)."""
     started_at = time.time()  # first thing: the bench reads enqueue -> start from this
-    with contextlib.closing(open_ledger(ledger)) as connection:
+    with contextlib.closing(open_ledger(ledger)) as connection:  # autocommit: each row at once
+        connection.execute("INSERT INTO starts (key, started_at) VALUES (?, ?)", (key, started_at))
+        (starts,) = connection.execute(
+            "SELECT COUNT(*) FROM starts WHERE key = ?", (key,)
+        ).fetchone()
+        if starts == 1:
+            time.sleep(hold_first_start_seconds)
         try:
             connection.execute(
                 "INSERT INTO deliveries (key, sent_at, started_at, pid) VALUES (?, ?, ?, ?)",
