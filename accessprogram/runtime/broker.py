@@ -60,8 +60,8 @@ RECOVERY_INTERVAL_SECONDS = 2.0
 # Claims of an owner on another host cannot be checked for life: handed back after this long.
 FOREIGN_CLAIM_TIMEOUT_SECONDS = 3600
 READ_ONLY = "broker_read_only"  # execution option: a plain BEGIN, no write lock
-POISON_PER_FETCH = 20
-BUSY_PAUSE_SECONDS = 0.002  # bad rows set aside in one fetch before giving the loop a turn
+POISON_PER_FETCH = 20  # bad rows set aside in one fetch before giving the loop a turn
+BUSY_PAUSE_SECONDS = 0.002  # a consumer at its prefetch limit checks for acks this often
 
 _engines: dict[tuple[int, str], Engine] = {}  # (pid, url): never shared across a fork
 _engines_lock = threading.Lock()
@@ -92,7 +92,7 @@ def _owner_is_alive(owner: str, *, claimed_at: float) -> bool:
     return current is not None and current in (started, "?")
 
 
-def _engine_for(url: str):
+def _engine_for(url: str) -> Engine:
     key = (os.getpid(), url)
     with _engines_lock:
         if key not in _engines:
@@ -115,6 +115,11 @@ def _engine_for(url: str):
 
             kombu_sqlalchemy.metadata.create_all(engine)
             metadata.create_all(engine)
+            with engine.begin() as db:  # the claim's lookup: first waiting message of a queue
+                db.exec_driver_sql(
+                    "CREATE INDEX IF NOT EXISTS ix_kombu_message_waiting "
+                    "ON kombu_message (queue_id, visible, id)"
+                )
             _engines[key] = engine
         return _engines[key]
 
