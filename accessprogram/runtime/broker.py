@@ -101,7 +101,9 @@ def _engine_for(url: str) -> Engine:
             @event.listens_for(engine, "connect")
             def on_connect(dbapi_connection, _record):
                 # SQLAlchemy, not the driver, issues BEGIN (below); WAL lets the idle
-                # consumers' reads run beside a writer.
+                # consumers' reads run beside a writer. NORMAL, as for the app database: a
+                # killed process loses nothing; only a power cut may lose the last commits
+                # (FULL measured 3x slower under the 4-producer stress test).
                 dbapi_connection.isolation_level = None
                 dbapi_connection.execute("PRAGMA journal_mode=WAL")
                 dbapi_connection.execute("PRAGMA synchronous=NORMAL")
