@@ -52,9 +52,9 @@ def test_corrupt_rows_and_unknown_tasks_are_set_aside_and_the_next_task_runs(
             assert worker.alive(), worker.tail()
             return embedded_broker.count(ledger, "SELECT COUNT(*) FROM deliveries") == 2
 
-        wait_until(delivered, timeout=60, what=f"the tasks around the poison\n{worker.tail()}")
+        wait_until(delivered, timeout=120, what=f"the tasks around the poison\n{worker.tail()}")
         set_aside = len(CORRUPT_PAYLOADS) + 1  # and the unknown task, rejected by Celery
-        wait_until(lambda: dead_letters() == set_aside, timeout=30, what="the dead letters")
+        wait_until(lambda: dead_letters() == set_aside, timeout=60, what="the dead letters")
         for payload in CORRUPT_PAYLOADS:
             assert dead_letters("payload = ? AND reason LIKE 'unreadable message: %'", payload)
         assert dead_letters("reason = 'rejected by the consumer' AND payload LIKE '%no_such_task%'")

@@ -64,18 +64,18 @@ def test_many_producers_and_a_worker_deliver_every_task_exactly_once(tmp_path):
     expected = PRODUCERS * TASKS_PER_PRODUCER
     try:
         for producer in producers:
-            assert producer.popen.wait(timeout=120) == 0, producer.tail()
+            assert producer.popen.wait(timeout=300) == 0, producer.tail()
 
         def all_delivered():
             if not worker.alive():
                 raise AssertionError(f"the worker died:\n{worker.tail()}")
             return count_rows(ledger, "SELECT COUNT(*) FROM deliveries") == expected
 
-        wait_until(all_delivered, timeout=120, interval=0.5, what=f"deliveries\n{worker.tail()}")
+        wait_until(all_delivered, timeout=300, interval=0.5, what=f"deliveries\n{worker.tail()}")
         # Every message acknowledged (deleted), none set aside, none still claimed.
         wait_until(
             lambda: count_rows(broker, "SELECT COUNT(*) FROM kombu_message") == 0,
-            timeout=30,
+            timeout=60,
             what="the last acks",
         )
         assert count_rows(broker, "SELECT COUNT(*) FROM kombu_dead_letter") == 0

@@ -23,7 +23,7 @@ def test_a_task_claimed_by_a_killed_worker_runs_on_the_next_one(embedded_broker,
             sent_at=0,
             hold_first_start_seconds=3600,  # the first run never finishes by itself
         )
-        wait_until(lambda: starts() == 1, timeout=60, what=f"the task\n{first.tail()}")
+        wait_until(lambda: starts() == 1, timeout=120, what=f"the task\n{first.tail()}")
         first.kill()  # the whole process group, consumer and pool: no ack, no clean-up
         assert embedded_broker.count(embedded_broker.path, "SELECT COUNT(*) FROM kombu_claim") == 1
 
@@ -34,13 +34,13 @@ def test_a_task_claimed_by_a_killed_worker_runs_on_the_next_one(embedded_broker,
                 embedded_broker.ledger, "SELECT COUNT(*) FROM deliveries WHERE key = 'held'"
             )
 
-        wait_until(completed, timeout=60, what=f"the task to run again\n{second.tail()}")
+        wait_until(completed, timeout=120, what=f"the task to run again\n{second.tail()}")
         wait_until(
             lambda: (
                 embedded_broker.count(embedded_broker.path, "SELECT COUNT(*) FROM kombu_message")
                 == 0
             ),
-            timeout=30,
+            timeout=60,
             what="the ack",
         )
         assert starts() == 2

@@ -38,7 +38,7 @@ def test_an_acknowledged_message_is_delivered_once_and_removed(broker):
     with connect(broker) as connection:
         queue = connection.SimpleQueue("jobs")
         queue.put({"n": 1})
-        message = queue.get(timeout=1)
+        message = queue.get(timeout=30)
         assert message.payload == {"n": 1}
         message.ack()
         with pytest.raises(queue.Empty):
@@ -54,7 +54,7 @@ def test_messages_come_out_in_the_order_they_went_in(broker):
             queue.put({"n": n})
         received = []
         for _ in range(5):
-            message = queue.get(timeout=1)
+            message = queue.get(timeout=30)
             received.append(message.payload["n"])
             message.ack()
     assert received == [0, 1, 2, 3, 4]
@@ -64,8 +64,8 @@ def test_a_requeued_message_is_delivered_again(broker):
     with connect(broker) as connection:
         queue = connection.SimpleQueue("jobs")
         queue.put({"n": 1})
-        queue.get(timeout=1).requeue()
-        again = queue.get(timeout=1)
+        queue.get(timeout=10).requeue()
+        again = queue.get(timeout=10)
         assert again.payload == {"n": 1}
         again.ack()
     assert rows(broker, "SELECT COUNT(*) FROM kombu_message") == [(0,)]
@@ -75,12 +75,12 @@ def test_unacknowledged_messages_go_back_when_the_consumer_shuts_down(broker):
     with connect(broker) as connection:
         queue = connection.SimpleQueue("jobs")
         queue.put({"n": 1})
-        assert queue.get(timeout=1).payload == {"n": 1}  # never acked
+        assert queue.get(timeout=10).payload == {"n": 1}  # never acked
         with pytest.raises(queue.Empty):
             queue.get(timeout=0.2)  # claimed: nobody else gets it meanwhile
         queue.close()
     with connect(broker) as connection:
-        message = connection.SimpleQueue("jobs").get(timeout=1)
+        message = connection.SimpleQueue("jobs").get(timeout=10)
         assert message.payload == {"n": 1}
         message.ack()
 
@@ -90,7 +90,7 @@ def test_a_rejected_message_is_set_aside_with_a_log_line(broker, caplog):
         queue = connection.SimpleQueue("jobs")
         queue.put({"n": 1})
         with caplog.at_level(logging.ERROR, logger="accessprogram.runtime.broker"):
-            queue.get(timeout=1).reject()
+            queue.get(timeout=10).reject()
         with pytest.raises(queue.Empty):
             queue.get(timeout=0.2)
     [(queue_name, reason, payload)] = rows(
@@ -126,7 +126,7 @@ def test_unreadable_rows_are_set_aside_and_the_next_message_still_arrives(payloa
                 )
                 writer.commit()
             queue.put({"n": "good"})
-            message = queue.get(timeout=2)
+            message = queue.get(timeout=30)
             assert message.payload == {"n": "good"}
             message.ack()
         assert rows(broker, "SELECT COUNT(*) FROM kombu_dead_letter") == [(len(payloads),)]
@@ -153,12 +153,12 @@ def test_the_claims_of_a_killed_consumer_go_to_the_next_one(broker, tmp_path):
             log=tmp_path / "holder.log",
         )
         try:
-            wait_until(lambda: "claimed" in holder.tail(), timeout=30, what=holder.tail())
+            wait_until(lambda: "claimed" in holder.tail(), timeout=60, what=holder.tail())
             # While its consumer lives, a claimed message is nobody else's.
             with pytest.raises(queue.Empty):
                 queue.get(timeout=3)
             holder.kill()
-            message = queue.get(timeout=10)
+            message = queue.get(timeout=30)
         finally:
             holder.stop()
         assert message.payload == {"n": 1}
@@ -172,7 +172,7 @@ def test_polling_interval_is_a_transport_option_not_an_engine_argument(broker):
         assert connection.transport.polling_interval == 0.01
         queue = connection.SimpleQueue("jobs")
         queue.put({"n": 1})
-        queue.get(timeout=1).ack()
+        queue.get(timeout=10).ack()
 
 
 def test_the_broker_file_is_in_wal_mode(broker):
