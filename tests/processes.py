@@ -179,6 +179,7 @@ class WorkerProcess(Process):
         ]
         super().__init__(args, env=environment, log=log)
 
+
 class SupervisedPlatform(Process):
     """The Procfile's processes under supervisord, started as `make run` starts them.
 
