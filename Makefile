@@ -48,6 +48,8 @@ lint: install
 # Tests keep their database file, broker file and media under var/test unless told otherwise.
 test: export VAR_DIR ?= $(CURDIR)/var/test
 test: export CHROMIUM_PATH ?= $(CHROMIUM)
+# The embedded default is an explicit mode; without it the settings refuse to start (fail closed).
+test: export DEPLOYMENT = development
 test: lint browser
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest

@@ -1,13 +1,18 @@
 """Settings read from the environment (12-factor).
 
-With no variables set this is the embedded default: SQLite in WAL mode, a Celery broker in its
-own SQLite file (no server process), local media storage and console email. DATABASE_URL,
-CELERY_BROKER_URL, REDIS_URL, AWS_* storage settings and ENGINE_URL switch to production parts.
+With DEPLOYMENT=development and no other variables this is the embedded default: SQLite in WAL
+mode, a Celery broker in its own SQLite file (no server process), a cache in files shared by
+every process, local media storage and console email. DATABASE_URL, CELERY_BROKER_URL,
+REDIS_URL, AWS_* storage settings and ENGINE_URL switch to production parts. Without
+DEPLOYMENT=development the guard at the bottom refuses to start on development values.
 """
 
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from accessprogram import deployment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -114,7 +119,18 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Shared by every process on this host: login throttles and token anomaly counts must not
+    # be kept per gunicorn worker (accessprogram.shared_cache). No culling at 300 entries.
+    CACHES = {
+        "default": {
+            "BACKEND": "accessprogram.shared_cache.SharedDiskCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "DATABASE_TIMEOUT": 1.0,  # seconds a busy shard is waited for
+        }
+    }
+# Web processes (gunicorn reads the same variable); with more than one, a per-process cache is a
+# system check error (accessprogram.access.checks).
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=1)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -192,6 +208,12 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# The SMTP backend's server (Django's names and defaults).
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="early-access@localhost")
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -294,27 +316,40 @@ LOGGING = {
 }
 
 # --- Production guard -----------------------------------------------------------------------
-# DEPLOYMENT=production refuses to start with a development secret and turns on HTTPS-only
-# cookies, HSTS and the proxy's scheme header.
-DEPLOYMENT = env("DEPLOYMENT", default="development")
-if DEPLOYMENT == "production":
-    from django.core.exceptions import ImproperlyConfigured
-
-    _development_defaults = {
-        "SECRET_KEY": SECRET_KEY.startswith("dev-"),
-        "ENGINE_SECRET": ENGINE_SECRET.startswith("dev-"),
-        "LEAK_SCANNER_SECRET": LEAK_SCANNER_SECRET.startswith("dev-"),
-    }
-    # Renditions must be signed with a real certificate, not the generated development one.
-    _development_defaults["C2PA_CERT_CHAIN_PATH"] = "C2PA_CERT_CHAIN_PATH" not in env
-    _development_defaults["C2PA_PRIVATE_KEY_PATH"] = "C2PA_PRIVATE_KEY_PATH" not in env
-    if DEBUG or any(_development_defaults.values()):
-        unset = [name for name, is_default in _development_defaults.items() if is_default]
+# Fails closed: unless DEPLOYMENT=development says this is a development run (`make run`,
+# `make test`), the process refuses to start on development secrets, DEBUG, console email,
+# a cache without Redis, no PORTAL_URL or plain HTTP to a remote engine (accessprogram.deployment),
+# and turns on HTTPS-only cookies, HSTS and the proxy's scheme header.
+DEPLOYMENT = env("DEPLOYMENT", default=deployment.PRODUCTION)
+if DEPLOYMENT not in deployment.MODES:
+    raise ImproperlyConfigured(
+        f"DEPLOYMENT is {DEPLOYMENT!r}: set DEPLOYMENT to production or development."
+    )
+if DEPLOYMENT == deployment.PRODUCTION:
+    _problems = deployment.production_problems(
+        debug=DEBUG,
+        secrets={
+            "SECRET_KEY": SECRET_KEY,
+            "ENGINE_SECRET": ENGINE_SECRET,
+            "LEAK_SCANNER_SECRET": LEAK_SCANNER_SECRET,
+        },
+        explicitly_set={name for name in env.ENVIRON if env.ENVIRON[name]},
+        email_backend=EMAIL_BACKEND,
+        engine_url=ENGINE_URL,
+    )
+    if _problems:
         raise ImproperlyConfigured(
-            "DEPLOYMENT=production needs DEBUG off and real secrets; still at development "
-            f"values: {', '.join(unset) or 'DEBUG'}."
+            "DEPLOYMENT is production (its default); refusing to start:\n- "
+            + "\n- ".join(_problems)
+            + "\nFor a development run set DEPLOYMENT=development."
         )
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    # Deliberately off by default, so `check --deploy` is silenced on them: HSTS for subdomains
+    # and the browsers' preload list bind the whole domain (often the lab's, with other sites on
+    # it) for a year or more. The operator opts in with the two variables above.
+    SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]

@@ -71,6 +71,7 @@ def prepare_environment(var_dir: Path, *, settings_module: str = "bench.settings
     if database_url.startswith(("postgres://", "postgresql://", "pgsql://")):
         os.environ["DATABASE_URL"] = database_url  # only its server is used, see create_database
     os.environ["VAR_DIR"] = str(var_dir)
+    os.environ["DEPLOYMENT"] = "development"  # the embedded default, development secrets included
     os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))

@@ -75,6 +75,7 @@ def prepare_environment(var_dir: Path) -> None:
     for name in FOREIGN_SETTINGS:
         os.environ.pop(name, None)
     os.environ["VAR_DIR"] = str(var_dir)
+    os.environ["DEPLOYMENT"] = "development"  # the embedded default, development secrets included
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))

@@ -6,4 +6,9 @@ class AccessConfig(AppConfig):
     label = "access"
 
     def ready(self):
+        from django.core import checks
+
         from . import schema  # noqa: F401 - registers the OpenAPI security scheme
+        from .checks import shared_cache_for_several_web_processes
+
+        checks.register(shared_cache_for_several_web_processes, checks.Tags.caches)

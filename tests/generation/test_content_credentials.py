@@ -161,6 +161,11 @@ def _settings_in_production(tmp_path, **extra) -> subprocess.CompletedProcess:
         "SECRET_KEY": "a-real-secret",
         "ENGINE_SECRET": "a-real-engine-secret",
         "LEAK_SCANNER_SECRET": "a-real-scanner-secret",
+        # The rest of what production requires (tests/project/test_production_guard.py).
+        "PORTAL_URL": "https://beta.example.org",
+        "REDIS_URL": "redis://cache.internal:6379/1",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "ENGINE_URL": "https://engine.internal",
         "DJANGO_SETTINGS_MODULE": "accessprogram.settings",
         **extra,
     }
