@@ -2,7 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from factories import MembershipFactory, ProgramFactory, token_for
-from processes import EngineProcess, WorkerProcess
+from processes import EngineProcess, WebProcess, WorkerProcess
 
 
 @pytest.fixture(autouse=True)
@@ -96,3 +96,11 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def web_server(tmp_path, transactional_db):
+    """gunicorn with two worker processes (as the Procfile) against the test database."""
+    process = WebProcess(log=tmp_path / "gunicorn.log", workers=2)
+    yield process
+    process.stop()

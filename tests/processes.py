@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -340,3 +341,58 @@ class Watchdog(threading.Thread):
     def __exit__(self, *exc_info):
         self.stopping.set()
         self.join(timeout=10)
+
+
+ACCESS_LINE = re.compile(r'^access worker=<?(?P<worker>\d+)>? .*"[A-Z]+ (?P<path>\S+)')
+
+
+class WebProcess(Process):
+    """gunicorn serving the project against the test database, as the Procfile runs it: several
+    worker processes (each with its own memory), threads in each. The access log names the
+    worker that served each request, so a test can tell that more than one did."""
+
+    ACCESS_LOG_FORMAT = 'access worker=%(p)s client=%(h)s status=%(s)s "%(r)s"'
+
+    def __init__(self, *, log: Path, workers: int = 2, threads: int = 4):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ)
+        env.update(DATABASE_URL=test_database_url(), WEB_CONCURRENCY=str(workers))
+        super().__init__(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "accessprogram.wsgi",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--access-logfile",
+                "-",
+                "--access-logformat",
+                self.ACCESS_LOG_FORMAT,
+            ],
+            env=env,
+            log=log,
+        )
+        wait_until(self._ready, timeout=60, what=f"gunicorn on {self.url}\n{self.tail()}")
+
+    def _ready(self) -> bool:
+        if not self.alive():
+            raise RuntimeError(f"gunicorn exited:\n{self.tail()}")
+        try:
+            return httpx.get(f"{self.url}/accounts/login/", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def workers_that_served(self, path: str) -> set[str]:
+        """The process ids of the workers that answered requests for paths starting with `path`."""
+        served = set()
+        for line in self.log.read_text(errors="replace").splitlines():
+            logged = ACCESS_LINE.match(line)
+            if logged and logged["path"].startswith(path):
+                served.add(logged["worker"])
+        return served
