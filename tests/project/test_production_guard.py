@@ -33,8 +33,16 @@ PRODUCTION = {
     "EMAIL_HOST": "smtp.example.org",
     "ENGINE_URL": "https://engine.internal",
 }
-# Variables from the test run's own environment that must not leak into these processes.
-CLEARED = {*PRODUCTION, "DEPLOYMENT", "DEBUG", "AWS_STORAGE_BUCKET_NAME", "WEB_CONCURRENCY"}
+# Variables from the test run's own environment that must not leak into these processes (the
+# browser tests set DJANGO_ALLOW_ASYNC_UNSAFE while their browser runs; check --deploy refuses it).
+CLEARED = {
+    *PRODUCTION,
+    "DEPLOYMENT",
+    "DEBUG",
+    "AWS_STORAGE_BUCKET_NAME",
+    "WEB_CONCURRENCY",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
 
 PROBE = (
     "import django; django.setup(); from django.conf import settings; "
