@@ -128,9 +128,9 @@ else:
             "DATABASE_TIMEOUT": 1.0,  # seconds a busy shard is waited for
         }
     }
-# Web processes (gunicorn reads the same variable); with more than one, a per-process cache is a
-# system check error (accessprogram.access.checks).
-WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=1)
+# Web processes: the Procfile's `gunicorn --workers ${WEB_CONCURRENCY:-2}`, same variable and
+# default. With more than one a per-process cache is a system check error (access.checks).
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=2)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
