@@ -89,6 +89,7 @@ def measure(label: str, broker_url: str | None, *, rounds: int, var_dir: Path) -
     env = {key: value for key, value in os.environ.items() if key not in FOREIGN_SETTINGS}
     env.update(
         VAR_DIR=str(var_dir),
+        DEPLOYMENT="development",  # the embedded default, development secrets included
         DJANGO_SETTINGS_MODULE="accessprogram.settings",
         PYTHONPATH=str(ROOT / "tests"),
         LOG_LEVEL="WARNING",
