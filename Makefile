@@ -32,6 +32,8 @@ browser:
 		exit 1; \
 	fi
 
+# The embedded default is an explicit development mode (settings refuse to start without it).
+run: export DEPLOYMENT = development
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py make_dev_certificate
@@ -58,6 +60,7 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+bench: export DEPLOYMENT = development
 bench: install
 	$(BIN)/python bench/bench_video_retrieve.py
 	$(BIN)/python bench/bench_auth.py
