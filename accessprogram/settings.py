@@ -318,6 +318,7 @@ LOGGING = {
         # The sweep runs every second: log what it did, not each task and HTTP call.
         "celery.app.trace": {"level": "WARNING"},
         "celery.worker.strategy": {"level": "WARNING"},
+        "celery.beat": {"level": "WARNING"},  # "Sending due task" every second otherwise
         "httpx": {"level": "WARNING"},
     },
 }
