@@ -21,6 +21,7 @@ run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py make_dev_certificate
 	$(BIN)/python manage.py seed_demo --url http://127.0.0.1:8000/
+	rm -rf var/prometheus  # metric files of the previous run's processes
 	@echo "Starting web (http://127.0.0.1:8000/), Celery worker, Celery beat and the engine. Ctrl-C stops them all."
 	$(BIN)/honcho start -f Procfile
 
@@ -33,6 +34,7 @@ lint: install
 test: export VAR_DIR ?= $(CURDIR)/var/test
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	rm -rf $(VAR_DIR)/prometheus  # metric files of earlier runs' processes
 	$(BIN)/pytest
 
 format: install
@@ -46,6 +48,7 @@ bench: install
 	$(BIN)/python bench/bench_revoke_to_cancel.py
 	$(BIN)/python bench/bench_rendition.py
 	$(BIN)/python bench/bench_claims.py
+	$(BIN)/python bench/bench_metrics.py
 
 clean:
 	rm -rf $(VENV) var
