@@ -28,8 +28,8 @@ class CountingEmailBackend(BaseEmailBackend):
         try:
             sent = self.inner.send_messages(email_messages) or 0
         except Exception:
-            EMAIL_FAILURES.inc(deliverable)
+            EMAIL_FAILURES.labels(failure="raised").inc(deliverable)
             raise
         if sent < deliverable:
-            EMAIL_FAILURES.inc(deliverable - sent)
+            EMAIL_FAILURES.labels(failure="not_sent").inc(deliverable - sent)
         return sent

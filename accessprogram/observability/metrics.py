@@ -3,8 +3,10 @@
 prometheus_client runs in multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set in settings): each
 gunicorn worker and each Celery pool child writes its own file and /metrics sums them, so a
 scrape sees every process on the host, not whichever one answered. Only counters and histograms
-live here; states (queue depth, backlog) are read from the database at scrape time
-(collectors.py) because any process may change them and a process-local gauge would be wrong.
+live here, each with labels: an unlabelled metric writes its file as soon as the module is
+imported, so every manage.py run would leave one behind. States (queue depth, backlog) are read
+from the database at scrape time (collectors.py): any process may change them, and a
+process-local gauge would be wrong.
 """
 
 from prometheus_client import Counter, Histogram
@@ -25,7 +27,9 @@ HTTP_LATENCY = Histogram(
 )
 GENERATION_WAIT = Histogram(
     f"{PREFIX}_generation_queue_wait_seconds",
-    "Seconds a finished generation waited in the queue before it was sent to the engine.",
+    "Seconds a finished generation waited in the queue before it was sent to the engine, by "
+    "outcome.",
+    ["outcome"],
     buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600),
 )
 GENERATION_RENDER = Histogram(
@@ -48,7 +52,9 @@ REVOCATION_COMMIT = Histogram(
 )
 EMAIL_FAILURES = Counter(
     f"{PREFIX}_email_failures",
-    "Email messages the mail backend failed to hand over.",
+    "Email messages the mail backend failed to hand over: it raised, or (fail_silently) it "
+    "sent fewer than it was given.",
+    ["failure"],
 )
 TASK_FAILURES = Counter(
     f"{PREFIX}_celery_task_failures",

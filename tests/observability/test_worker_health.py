@@ -39,9 +39,9 @@ def test_a_named_worker_is_checked_alone(db):
         call_command("worker_health", "--hostname", "worker@b")
 
 
-def worker_health() -> subprocess.CompletedProcess:
+def worker_health(**env) -> subprocess.CompletedProcess:
     """The command as a supervisor runs it: its own process, exit status and output."""
-    env = {**os.environ, "DATABASE_URL": processes.test_database_url()}
+    env = {**os.environ, "DATABASE_URL": processes.test_database_url(), **env}
     return subprocess.run(
         [sys.executable, "manage.py", "worker_health", "--max-age", "10"],
         cwd=ROOT,
@@ -50,6 +50,16 @@ def worker_health() -> subprocess.CompletedProcess:
         text=True,
         timeout=60,
     )
+
+
+@pytest.mark.e2e
+def test_a_supervisor_polling_worker_health_leaves_no_metric_files(transactional_db, tmp_path):
+    """Run every few seconds for months: it must not leave a file per run to be scraped."""
+    shared = tmp_path / "prometheus"
+    shared.mkdir()
+    checked = worker_health(PROMETHEUS_MULTIPROC_DIR=str(shared))
+    assert checked.returncode == 1, checked.stderr
+    assert list(shared.iterdir()) == []
 
 
 @pytest.mark.e2e

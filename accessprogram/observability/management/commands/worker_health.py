@@ -9,6 +9,8 @@ from accessprogram.observability.selectors import consuming_workers, worker_hear
 
 class Command(BaseCommand):
     help = "Check that a Celery worker is consuming (its heartbeat is recent). Exit status 0/1."
+    # Supervisors run this every few seconds: one query, no system checks.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument(
