@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -32,21 +33,27 @@ MAX_PROMPT = 4000
 MAX_CLIENT_REF = 100
 MAX_SEED = 2**31 - 1
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
-# Polled every second by the dispatcher (capacity) and by supervisors (health): an access line
-# for each would bury the requests, jobs and errors a person reads the log for.
+# Polled every second by the dispatcher (capacity, and each running job's status) and by
+# supervisors (health): an access line for each would bury the requests, jobs and errors a person
+# reads the log for. Creates, downloads and deletes still show, as does any failed poll.
 QUIET_PATHS = frozenset({"/healthz", "/readyz", "/v1/capacity"})
+JOB_STATUS = re.compile(r"/v1/videos/[^/]+")
+
+
+def is_poll(method: str, path: str) -> bool:
+    return method == "GET" and (path in QUIET_PATHS or JOB_STATUS.fullmatch(path) is not None)
 
 
 class QuietPollsFilter(logging.Filter):
-    """Drops uvicorn access lines of successful polls; failed ones (e.g. 401) still show."""
+    """Drops uvicorn access lines of successful polls."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         # uvicorn.access records carry (client, method, path, http_version, status).
         if not isinstance(args, tuple) or len(args) != 5:
             return True
-        path, status = str(args[2]).split("?", 1)[0], args[4]
-        return not (path in QUIET_PATHS and isinstance(status, int) and status < 400)
+        method, path, status = str(args[1]), str(args[2]).split("?", 1)[0], args[4]
+        return not (is_poll(method, path) and isinstance(status, int) and status < 400)
 
 
 QUIET_POLLS = QuietPollsFilter()

@@ -48,6 +48,10 @@ def test_engine_log_has_requests_and_errors_but_no_polls(tmp_path):
                 assert client.get("/readyz").status_code == 200
             created = client.post("/v1/videos", json={"prompt": "worth a log line"})
             assert created.status_code == 201
+            job_id = created.json()["id"]
+            for _ in range(5):  # the sweep follows each running job like this every second
+                assert client.get(f"/v1/videos/{job_id}").status_code == 200
+            assert client.get("/v1/videos/job_unknown").status_code == 404
         assert httpx.get(f"{engine.url}/v1/capacity").status_code == 401  # no token
     finally:
         engine.stop()
@@ -55,5 +59,7 @@ def test_engine_log_has_requests_and_errors_but_no_polls(tmp_path):
     assert '"POST /v1/videos HTTP/1.1" 201' in log
     assert '"GET /v1/capacity HTTP/1.1" 401' in log  # a failed poll is worth seeing
     assert '"GET /v1/capacity HTTP/1.1" 200' not in log
+    assert f'"GET /v1/videos/{job_id} HTTP/1.1"' not in log
+    assert '"GET /v1/videos/job_unknown HTTP/1.1" 404' in log
     assert "/healthz" not in log
     assert "/readyz" not in log
