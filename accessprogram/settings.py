@@ -306,7 +306,8 @@ METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.
 # means not consuming (manage.py worker_health, /readyz).
 WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=5.0)
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = env.float("WORKER_HEARTBEAT_MAX_AGE_SECONDS", default=30.0)
-# Each /readyz dependency check gives up after this long.
+# The /readyz broker check gives up after this long (the database and cache use their own
+# connection timeouts).
 READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=2.0)
 
 LOGGING = {

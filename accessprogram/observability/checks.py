@@ -46,7 +46,12 @@ def _cache() -> None:
 
 def _broker() -> None:
     with celery_app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
+        conn.ensure_connection(
+            max_retries=1,
+            interval_start=0,
+            interval_step=0.2,
+            timeout=settings.READINESS_TIMEOUT_SECONDS,
+        )
         # Virtual transports (Redis) connect lazily: opening a channel does the real round trip.
         conn.default_channel  # noqa: B018
 
