@@ -38,6 +38,7 @@ run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py make_dev_certificate
 	$(BIN)/python manage.py seed_demo --url http://127.0.0.1:8000/
+	rm -rf $(or $(VAR_DIR),var)/prometheus  # metric files of the previous run's processes
 	@echo "Starting web (http://127.0.0.1:8000/), the Celery workers, beat and the engine under supervisord."
 	@echo "A crashed process is restarted; Ctrl-C stops them all. Logs: var/logs/."
 	$(BIN)/python -m accessprogram.runtime.supervise
@@ -54,6 +55,7 @@ test: export CHROMIUM_PATH ?= $(CHROMIUM)
 test: export DEPLOYMENT = development
 test: lint browser
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	rm -rf $(VAR_DIR)/prometheus  # metric files of earlier runs' processes
 	$(BIN)/pytest
 
 format: install
@@ -69,6 +71,7 @@ bench: install
 	$(BIN)/python bench/bench_rendition.py
 	$(BIN)/python bench/bench_claims.py
 	$(BIN)/python bench/bench_broker.py
+	$(BIN)/python bench/bench_metrics.py
 
 clean:
 	rm -rf $(VENV) var

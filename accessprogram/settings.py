@@ -7,6 +7,7 @@ REDIS_URL, AWS_* storage settings and ENGINE_URL switch to production parts. Wit
 DEPLOYMENT=development the guard at the bottom refuses to start on development values.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -50,9 +51,13 @@ INSTALLED_APPS = [
     "review",
     "accessprogram.feedback",
     "accessprogram.console",
+    "accessprogram.observability",
 ]
 
 MIDDLEWARE = [
+    # First: probes answer before host checks, HTTPS redirects, sessions and gates (see module).
+    "accessprogram.observability.middleware.ProbeMiddleware",
+    "accessprogram.observability.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "accessprogram.request_limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -207,7 +212,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Mail goes through a wrapper that counts delivery failures (metrics) around the real backend.
+EMAIL_BACKEND = "accessprogram.observability.mail.CountingEmailBackend"
+EMAIL_DELIVERY_BACKEND = env(
+    "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
 # The SMTP backend's server (Django's names and defaults).
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
@@ -302,6 +311,24 @@ ANOMALY_MAX_USER_AGENTS = env.int("ANOMALY_MAX_USER_AGENTS", default=10)
 # Proxies in front of the app that append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# --- Observability (health, readiness, metrics) ---------------------------------------------
+# Processes on one host (gunicorn workers, Celery pool children) share metric files here;
+# prometheus_client reads the variable when first imported, which is after settings load.
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", default=str(VAR_DIR / "prometheus"))
+Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR
+# /metrics: callers must come from these networks and, when set, present this bearer token.
+# With DEPLOYMENT=production and no token it is not served at all.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+# A Celery worker records a heartbeat this often while it consumes; older than the max age
+# means not consuming (manage.py worker_health, /readyz).
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=5.0)
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = env.float("WORKER_HEARTBEAT_MAX_AGE_SECONDS", default=30.0)
+# The /readyz broker check gives up after this long (the database and cache use their own
+# connection timeouts).
+READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=2.0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -311,6 +338,7 @@ LOGGING = {
         # The sweep runs every second: log what it did, not each task and HTTP call.
         "celery.app.trace": {"level": "WARNING"},
         "celery.worker.strategy": {"level": "WARNING"},
+        "celery.beat": {"level": "WARNING"},  # "Sending due task" every second otherwise
         "httpx": {"level": "WARNING"},
     },
 }
@@ -334,7 +362,7 @@ if DEPLOYMENT == deployment.PRODUCTION:
             "LEAK_SCANNER_SECRET": LEAK_SCANNER_SECRET,
         },
         explicitly_set={name for name in env.ENVIRON if env.ENVIRON[name]},
-        email_backend=EMAIL_BACKEND,
+        email_backend=EMAIL_DELIVERY_BACKEND,
         engine_url=ENGINE_URL,
     )
     if _problems:

@@ -26,6 +26,7 @@ from .models import Asset, Dispatcher, Generation
 from .provenance.services import ensure_preview
 from .selectors import DISPATCHER_NAME, fair_queue, render_rate, running_counts, running_limits
 from .services import cancel_jobs_without_access
+from .signals import generation_finished
 from .storage import InvalidVideo, delete_asset_file, describe_video, save_video
 
 logger = logging.getLogger(__name__)
@@ -133,6 +134,8 @@ def _fail(generation: Generation, *, code: str, message: str, report: SweepRepor
     )
     if failed:
         report.failed.append(generation.public_id)
+        _finished(generation, outcome="failed", error_code=code[:64])
+        logger.warning("%s failed (%s): %s", generation.public_id, code, message)
 
 
 def _store_result(engine: EngineClient, generation: Generation, report: SweepReport) -> None:
@@ -168,6 +171,25 @@ def _store_result(engine: EngineClient, generation: Generation, report: SweepRep
         # Testers only ever see a watermarked preview: its build starts after this commit.
         ensure_preview(generation=Generation.objects.select_related("asset").get(pk=generation.pk))
     report.completed.append(generation.public_id)
+    wait, render = _finished(generation, outcome="completed", error_code="")
+    logger.info("%s completed: %.1f s queued, %.1f s rendering", generation.public_id, wait, render)
+
+
+def _finished(generation: Generation, *, outcome: str, error_code: str) -> tuple[float, float]:
+    """Tell observers how long the job waited and rendered; returns both in seconds."""
+    now = timezone.now()
+    sent = generation.dispatched_at or now
+    wait = max((sent - generation.created_at).total_seconds(), 0.0)
+    render = max((now - sent).total_seconds(), 0.0)
+    generation_finished.send_robust(
+        sender=Generation,
+        public_id=generation.public_id,
+        outcome=outcome,
+        error_code=error_code,
+        wait_seconds=wait,
+        render_seconds=render,
+    )
+    return wait, render
 
 
 def follow_running(engine: EngineClient, report: SweepReport) -> None:
@@ -297,7 +319,8 @@ def advance(*, client_factory=engine_client) -> SweepReport:
         engine_outage.recovered()
     finally:
         release_lease(holder)
-    for event in ("dispatched", "completed", "failed", "requeued"):
+    # Completions and failures are logged one line per job where they happen.
+    for event in ("dispatched", "requeued"):
         if ids := getattr(report, event):
             logger.info("%s: %s", event, ", ".join(ids))
     return report

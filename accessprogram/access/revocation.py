@@ -1,5 +1,6 @@
 """Suspend (reversible) or revoke (final) access at token, tester, cohort or program level."""
 
+import time
 from datetime import datetime
 from functools import partial
 
@@ -12,7 +13,7 @@ from accessprogram.programs.models import Cohort, Membership, Program
 
 from .models import AccessBlock, ApiToken
 from .selectors import affected_user_ids
-from .signals import access_revoked
+from .signals import access_block_committed, access_revoked
 from .tasks import end_sessions_for_block
 
 Level = AccessBlock.Level
@@ -62,6 +63,7 @@ def block_access(
     expected_back_at: datetime | None = None,
 ) -> AccessBlock:
     """Block access at the target's level from the next request on, and stop its jobs."""
+    started = time.perf_counter()
     level, program = _level_of(target)
     now = timezone.now()
     if not reason.strip():
@@ -102,6 +104,13 @@ def block_access(
         program=program.slug,
         reason=block.reason,
         ends_at=ends_at.isoformat() if ends_at else None,
+    )
+    # Inside an outer transaction (a leak report revoking several tokens) this fires at the
+    # outer commit: the moment the refusal really starts.
+    transaction.on_commit(
+        lambda: access_block_committed.send_robust(
+            sender=AccessBlock, level=level, kind=kind, seconds=time.perf_counter() - started
+        )
     )
     return block
 

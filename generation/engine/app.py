@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,7 +32,35 @@ SIZES = ("1280x720", "720x1280", "1024x1792", "1792x1024")
 MAX_PROMPT = 4000
 MAX_CLIENT_REF = 100
 MAX_SEED = 2**31 - 1
-PUBLIC_PATHS = frozenset({"/healthz"})
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
+# Polled every second by the dispatcher (capacity, and each running job's status) and by
+# supervisors (health): an access line for each would bury the requests, jobs and errors a person
+# reads the log for. Creates, downloads and deletes still show, as does any failed poll.
+QUIET_PATHS = frozenset({"/healthz", "/readyz", "/v1/capacity"})
+JOB_STATUS = re.compile(r"/v1/videos/[^/]+")
+
+
+def is_poll(method: str, path: str) -> bool:
+    return method == "GET" and (path in QUIET_PATHS or JOB_STATUS.fullmatch(path) is not None)
+
+
+class QuietPollsFilter(logging.Filter):
+    """Drops uvicorn access lines of successful polls."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        # uvicorn.access records carry (client, method, path, http_version, status).
+        if not isinstance(args, tuple) or len(args) != 5:
+            return True
+        method, path, status = str(args[1]), str(args[2]).split("?", 1)[0], args[4]
+        return not (is_poll(method, path) and isinstance(status, int) and status < 400)
+
+
+QUIET_POLLS = QuietPollsFilter()
+
+
+def quiet_access_log() -> None:
+    logging.getLogger("uvicorn.access").addFilter(QUIET_POLLS)  # idempotent: same instance
 
 
 def error_response(
@@ -140,8 +170,26 @@ def create_app(
         slots=slots, seconds_per_video_second=seconds_per_video_second, output_dir=output_dir
     )
 
+    def health() -> dict[str, Any]:
+        capacity = registry.capacity()
+        free = max(capacity["slots"] - capacity["busy"], 0)
+        return {
+            "ok": True,
+            "slots": capacity["slots"],
+            "busy": capacity["busy"],
+            "free": free,
+            "has_capacity": free > 0,
+        }
+
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"ok": True})
+        """Liveness, with capacity for the curious: a busy engine is still a healthy one."""
+        return JSONResponse(health())
+
+    async def readyz(request: Request) -> Response:
+        """Ready to take a job now: 503 while every render slot is busy (a load balancer in
+        front of several engines sends new jobs elsewhere)."""
+        body = health()
+        return JSONResponse(body, status_code=200 if body["has_capacity"] else 503)
 
     async def create_video(request: Request) -> Response:
         try:
@@ -214,6 +262,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
             Route("/v1/videos", create_video, methods=["POST"]),
             Route("/v1/videos", list_videos, methods=["GET"]),
             Route("/v1/videos/{job_id}", get_video, methods=["GET"]),
@@ -226,6 +275,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.registry = registry
+    quiet_access_log()
     return app
 
 

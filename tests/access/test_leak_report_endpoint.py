@@ -245,7 +245,9 @@ def test_no_email_before_the_revocation_commits(tester, staff, django_capture_on
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert report({"tokens": [{"token": leaked, "url": LEAK_URL}]}).status_code == 200
     assert mail.outbox == []
-    assert len(callbacks) == 1
+    for callback in callbacks:  # the commit
+        callback()
+    assert len(mail.outbox) >= 1
 
 
 def test_nothing_to_revoke_answers_the_same_shape_and_sends_nothing(

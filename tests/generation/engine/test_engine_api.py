@@ -71,7 +71,7 @@ def test_healthz_needs_no_auth(make_client):
     client = make_client()
     response = client.get("/healthz", headers={"Authorization": ""})
     assert response.status_code == 200
-    assert response.json() == {"ok": True}
+    assert response.json() == {"ok": True, "slots": 2, "busy": 0, "free": 2, "has_capacity": True}
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@ def start_engine(tmp_path: Path, *, speed: float) -> tuple[subprocess.Popen, str
     while True:
         assert process.poll() is None, (tmp_path / "stderr.log").read_text()
         try:
-            if httpx.get(f"{base}/healthz", timeout=1).json() == {"ok": True}:
+            if httpx.get(f"{base}/healthz", timeout=1).json()["ok"] is True:
                 break
         except httpx.TransportError:
             pass

@@ -1,0 +1,6 @@
+from django.dispatch import Signal
+
+# Sent by the dispatch sweep once a job's outcome is stored, with keyword arguments
+# public_id, outcome ("completed" or "failed"), error_code, wait_seconds (queued until sent to
+# the engine) and render_seconds (sent until the outcome was stored). Observability counts them.
+generation_finished = Signal()
