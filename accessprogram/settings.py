@@ -221,6 +221,12 @@ CELERY_BEAT_SCHEDULE = {
         # A busy worker must not build a backlog of sweeps: stale ones are dropped.
         "options": {"expires": 10},
     },
+    # Audit records whose process died between commit and link (normally linked at commit).
+    "link-pending-audit-records": {
+        "task": "audit.link_pending_records",
+        "schedule": env.float("AUDIT_LINK_SWEEP_SECONDS", default=60.0),
+        "options": {"expires": 60},
+    },
     # Last month's stipends; idempotent per tester and month, so daily catches up missed days.
     "award-monthly-stipends": {
         "task": "compensation.award_monthly_stipends",
@@ -295,6 +301,11 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
     },
 }
+
+# --- Audit trail -----------------------------------------------------------------------------
+# Seals and links of audit records are HMAC-SHA256 under this key, kept outside the database:
+# whoever can rewrite the table cannot re-hash it without the key (see docs/audit.md).
+AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY", default="dev-audit-hmac-key")
 
 # --- Production guard -----------------------------------------------------------------------
 # DEPLOYMENT=production refuses to start with a development secret and turns on HTTPS-only
