@@ -213,6 +213,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep Django's LOGGING in worker processes
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Revocations' follow-ups never queue behind bulk work: a dedicated "safety" queue and worker.
+CELERY_TASK_ROUTES = {
+    "access.end_sessions_for_block": {"queue": "safety"},
+    "generation.tasks.cancel_jobs_after_block": {"queue": "safety"},
+}
 CELERY_BEAT_SCHEDULE = {
     # The sweep is the source of progress: it dispatches, follows and repairs jobs.
     "advance-generations": {

@@ -157,6 +157,8 @@ class WorkerProcess(Process):
                 "INFO",
                 "--concurrency",
                 "2",
+                "--queues",  # the default queue and revocations' own (CELERY_TASK_ROUTES)
+                "celery,safety",
                 "--pool",
                 "prefork",
                 "--hostname",
