@@ -9,7 +9,6 @@ between commit and link stays pending until the next link of its chain or the pe
 """
 
 import logging
-from functools import partial
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -48,9 +47,30 @@ def append(
     )
     entry.seal = seal_of(entry)
     entry.save(force_insert=True)
-    # robust: the business change is committed by then; a failed link is retried by the sweep.
-    transaction.on_commit(partial(link_pending, chain=chain), robust=True)
+    _link_after_commit(chain)
     return entry
+
+
+class LinkAfterCommit:
+    """The on-commit callback linking one chain; queued once per chain per transaction."""
+
+    def __init__(self, chain: str):
+        self.chain, self.done = chain, False
+
+    def __call__(self) -> None:
+        self.done = True
+        link_pending(chain=self.chain)
+
+
+def _link_after_commit(chain: str) -> None:
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        # A bulk import writes thousands of records: one link after commit covers them all.
+        for _savepoints, queued, _robust in connection.run_on_commit:
+            if isinstance(queued, LinkAfterCommit) and queued.chain == chain and not queued.done:
+                return
+    # robust: the business change is committed by then; a failed link is retried by the sweep.
+    transaction.on_commit(LinkAfterCommit(chain), robust=True)
 
 
 def _locked_head(chain: str) -> AuditChain:

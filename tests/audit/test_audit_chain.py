@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 
+from accessprogram.audit.chain import LinkAfterCommit
 from accessprogram.audit.models import (
     GENESIS_HASH,
     AppendOnlyError,
@@ -288,3 +289,22 @@ def test_concurrent_appends_form_gapless_chains(program):
     result = verify_chain()
     assert result.ok, result.message
     assert (result.records, result.pending) == (2 * per_chain, 0)
+
+
+def test_a_transaction_queues_one_link_per_chain(program, django_capture_on_commit_callbacks):
+    other = ProgramFactory()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        # The first record of the chain is in a savepoint that rolls back: its link goes too,
+        # and the next record queues another.
+        with pytest.raises(RuntimeError), transaction.atomic():
+            record(action="test.doomed", target=program)
+            raise RuntimeError("a failed step")
+        for step in range(5):  # like a bulk import
+            record(action="test.import", target=program, step=step)
+            record(action="test.import", target=other, step=step)
+    links = [callback for callback in callbacks if isinstance(callback, LinkAfterCommit)]
+    assert sorted(link.chain for link in links) == sorted(
+        [chain_for(program.slug), chain_for(other.slug)]
+    )
+    result = verify_chain()
+    assert (result.ok, result.records, result.pending) == (True, 10, 0)
