@@ -3,14 +3,16 @@
 Appending never touches a chain head, so a business transaction, however long, holds no audit
 lock: a revocation in the same program (or any other) never waits for it. Right after commit a
 short transaction locks the chain's head row, numbers and hashes that chain's committed pending
-records and moves the head (a few statements; batches bound it). A record whose process died
-between commit and link stays pending until the next link of its chain or the periodic sweep
-(audit.tasks.link_pending_records); its seal already shows any edit meanwhile.
+records and moves the head (three statements a batch). If another link of the same chain holds
+the head at that moment, the caller does not wait either: a Celery task links the chain a moment
+later. A record whose process died between commit and link stays pending until the next link of
+its chain or the periodic sweep (audit.tasks.link_pending_records); its seal shows any edit
+meanwhile.
 """
 
 import logging
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -20,7 +22,7 @@ from .models import GENESIS_HASH, AuditChain, AuditRecord
 logger = logging.getLogger(__name__)
 
 # Records linked per transaction: keeps each hold on a head short after a bulk import.
-LINK_BATCH = 200
+LINK_BATCH = 100
 
 
 def _rows() -> QuerySet:
@@ -59,7 +61,7 @@ class LinkAfterCommit:
 
     def __call__(self) -> None:
         self.done = True
-        link_pending(chain=self.chain)
+        link_pending(chain=self.chain, wait=False)
 
 
 def _link_after_commit(chain: str) -> None:
@@ -73,8 +75,8 @@ def _link_after_commit(chain: str) -> None:
     transaction.on_commit(LinkAfterCommit(chain), robust=True)
 
 
-def _locked_head(chain: str) -> AuditChain:
-    head = AuditChain.objects.select_for_update().filter(pk=chain).first()
+def _locked_head(chain: str, *, nowait: bool) -> AuditChain:
+    head = AuditChain.objects.select_for_update(nowait=nowait).filter(pk=chain).first()
     if head is not None:
         return head
     # A chain's first link, or its head was removed (a database flush, or someone). Recreate it
@@ -98,37 +100,45 @@ def _locked_head(chain: str) -> AuditChain:
 
 
 @transaction.atomic
-def _link_batch(chain: str) -> int:
-    head = _locked_head(chain)
+def _link_batch(chain: str, *, nowait: bool) -> int:
+    head = _locked_head(chain, nowait=nowait)
     # Committed records only (the others are invisible to this transaction), oldest first.
     pending = list(
         _rows()
         .filter(chain=chain, sequence__isnull=True)
         .order_by("id")
-        .values_list("pk", "seal")[:LINK_BATCH]
+        .only("pk", "seal")[:LINK_BATCH]
     )
     sequence, prev_hash = head.sequence, head.hash
-    for pk, seal in pending:
+    for entry in pending:
         sequence += 1
-        link = link_hash(chain=chain, sequence=sequence, seal=seal, prev_hash=prev_hash)
-        _rows().filter(pk=pk, sequence__isnull=True).update(
-            sequence=sequence, prev_hash=prev_hash, hash=link
-        )
-        prev_hash = link
-    if pending:
+        entry.sequence, entry.prev_hash = sequence, prev_hash
+        entry.hash = link_hash(chain=chain, sequence=sequence, seal=entry.seal, prev_hash=prev_hash)
+        prev_hash = entry.hash
+    if pending:  # one statement for the batch, one for the head: the head is held that long
+        _rows().bulk_update(pending, ["sequence", "prev_hash", "hash"])
         AuditChain.objects.filter(pk=chain).update(sequence=sequence, hash=prev_hash)
     return len(pending)
 
 
-def link_pending(*, chain: str) -> int:
+def link_pending(*, chain: str, wait: bool = True) -> int:
     """Link `chain`'s committed pending records in order; returns how many were linked.
 
-    Waits only for another link of the same chain (microseconds), never for a business
-    transaction: none of them touches the head.
+    Waits at most for another link of the same chain (one batch), never for a business
+    transaction: none of them touches the head. With wait=False it does not wait even for that:
+    if the head is held, a Celery task links the chain as soon as a worker takes it.
     """
     linked = 0
     while True:
-        count = _link_batch(chain)
+        try:
+            count = _link_batch(chain, nowait=not wait)
+        except DatabaseError:
+            if wait:
+                raise
+            from .tasks import link_pending_records  # the task module imports this one
+
+            link_pending_records.delay(chain=chain)
+            return linked
         linked += count
         if count < LINK_BATCH:
             return linked
