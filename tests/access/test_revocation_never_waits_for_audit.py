@@ -119,3 +119,39 @@ def test_revocations_in_the_same_program_do_not_wait_for_its_audited_import(cele
     actions = list(chain.values_list("action", flat=True))
     assert actions[-25:] == ["invitation.create"] * 25
     assert_every_chain_intact()
+
+
+def test_revocations_do_not_wait_for_a_transaction_holding_their_program_row(celery_inline):
+    """A program-wide transaction (a period close, a settings change) locks its program row
+    FOR NO KEY UPDATE; revoking a token must lock the token alone, and the kill switch's new
+    block (which references the program) must not need more than a key-share lock."""
+    busy = ProgramFactory()
+    staff = UserFactory()
+    token_for(MembershipFactory(program=busy))
+    holding, release, errors = threading.Event(), threading.Event(), []
+
+    def hold_program_row():
+        try:
+            with transaction.atomic():
+                type(busy).objects.select_for_update(no_key=True).get(pk=busy.pk)
+                holding.set()
+                release.wait(timeout=120)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            holding.set()
+            connection.close()
+
+    holder = threading.Thread(target=hold_program_row)
+    holder.start()
+    try:
+        assert holding.wait(timeout=60) and not errors, errors
+        with refusing_to_wait_for_locks():
+            assert revoke_token(token=ApiToken.objects.get(), reason="leaked", actor=staff)
+            kill_switch(program=busy, reason="pause everything", actor=staff)
+            assert holder.is_alive()
+    finally:
+        release.set()
+        holder.join(timeout=60)
+    assert not errors, errors
+    assert_every_chain_intact()
