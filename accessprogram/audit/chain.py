@@ -16,8 +16,8 @@ from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .hashing import link_hash, seal_of, to_json_data
-from .models import GENESIS_HASH, AuditChain, AuditRecord
+from .hashing import head_mac, link_hash, seal_of, to_json_data
+from .models import GENESIS_HASH, PLATFORM_CHAIN, AuditChain, AuditRecord
 
 logger = logging.getLogger(__name__)
 
@@ -89,13 +89,29 @@ def _locked_head(chain: str, *, nowait: bool) -> AuditChain:
         .values_list("sequence", "hash")
         .first()
     )
-    if last is not None:
-        logger.error("Audit chain head %s was missing; recreated at record %s.", chain, last[0])
     sequence, hash_ = last or (0, GENESIS_HASH)
     AuditChain.objects.bulk_create(
-        [AuditChain(key=chain, sequence=sequence, hash=hash_)],
+        [
+            AuditChain(
+                key=chain,
+                sequence=sequence,
+                hash=hash_,
+                mac=head_mac(chain=chain, sequence=sequence, hash_=hash_),
+            )
+        ],
         ignore_conflicts=True,  # a concurrent first link may have created it: use theirs
     )
+    if last is not None:
+        # Rebuilding from the last record would also bless records cut off the end: say so in
+        # the keyed platform chain, where removing the note shows.
+        logger.error("Audit chain head %s was missing; recreated at record %s.", chain, last[0])
+        append(
+            chain=PLATFORM_CHAIN,
+            action="audit.chain_head_rebuilt",
+            target_type="audit.auditchain",
+            target_id=chain[:64],
+            data={"chain": chain, "sequence": sequence, "hash": hash_},
+        )
     return AuditChain.objects.select_for_update().get(pk=chain)
 
 
@@ -117,7 +133,11 @@ def _link_batch(chain: str, *, nowait: bool) -> int:
         prev_hash = entry.hash
     if pending:  # one statement for the batch, one for the head: the head is held that long
         _rows().bulk_update(pending, ["sequence", "prev_hash", "hash"])
-        AuditChain.objects.filter(pk=chain).update(sequence=sequence, hash=prev_hash)
+        AuditChain.objects.filter(pk=chain).update(
+            sequence=sequence,
+            hash=prev_hash,
+            mac=head_mac(chain=chain, sequence=sequence, hash_=prev_hash),
+        )
     return len(pending)
 
 

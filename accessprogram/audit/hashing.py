@@ -79,6 +79,11 @@ def link_hash(*, chain: str, sequence: int, seal: str, prev_hash: str) -> str:
     )
 
 
+def head_mac(*, chain: str, sequence: int, hash_: str) -> str:
+    """A chain head's MAC: only the key holder can move a head, forwards or back."""
+    return _mac(b"audit-head\n", {"chain": chain, "sequence": sequence, "hash": hash_})
+
+
 def legacy_hash_of(entry) -> str:
     """The pre-split format: plain sha256, no key (kept so those records verify unchanged)."""
     payload = {

@@ -125,6 +125,9 @@ class AuditChain(models.Model):
     key = models.CharField(max_length=100, primary_key=True)
     sequence = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # HMAC over key, sequence and hash: winding the head back to hide records cut off the end
+    # needs the key (audit.hashing.head_mac).
+    mac = models.CharField(max_length=64, blank=True)
 
     def __str__(self):
         return f"{self.key} head #{self.sequence} {self.hash[:12]}"

@@ -7,7 +7,7 @@ and after its walk. Pending records (written, not linked yet) are checked agains
 
 from dataclasses import dataclass
 
-from .hashing import hash_of, seal_of
+from .hashing import hash_of, head_mac, seal_of
 from .models import (
     GENESIS_HASH,
     LEGACY_ANCHOR_ACTION,
@@ -96,8 +96,8 @@ class VerifyResult:
         return "\n".join([summary, *(f"  {chain.message}" for chain in self.chains)])
 
 
-def _head(chain: str) -> tuple[int, str] | None:
-    return AuditChain.objects.filter(pk=chain).values_list("sequence", "hash").first()
+def _head(chain: str) -> tuple[int, str, str] | None:
+    return AuditChain.objects.filter(pk=chain).values_list("sequence", "hash", "mac").first()
 
 
 def _edited(row) -> str:
@@ -112,7 +112,7 @@ def _walk(chain: str, *, chunk_size: int) -> ChainResult:
     expected_sequence, prev_hash, checked = 1, GENESIS_HASH, 0
 
     def broken(sequence: int | None, problem: str) -> ChainResult:
-        head_sequence, head_hash = head_before or (0, GENESIS_HASH)
+        head_sequence, head_hash, _mac = head_before or (0, GENESIS_HASH, "")
         return ChainResult(chain, False, checked, head_sequence, head_hash, sequence, problem)
 
     rows = (
@@ -153,7 +153,7 @@ def _walk(chain: str, *, chunk_size: int) -> ChainResult:
     if head_after is None:
         if checked:
             return broken(last_sequence, "the chain head is missing.")
-        head_after = (0, GENESIS_HASH)  # nothing linked yet, or an empty log after a flush
+        head_after = (0, GENESIS_HASH, None)  # nothing linked yet, or an empty log after a flush
     if head_before is not None and last_sequence < head_before[0]:
         return broken(
             last_sequence + 1,
@@ -168,12 +168,19 @@ def _walk(chain: str, *, chunk_size: int) -> ChainResult:
         )
     if last_sequence == head_after[0] and last_hash != head_after[1]:
         return broken(last_sequence, "the chain head names a different hash for this record.")
+    sequence, hash_, mac = head_after
+    if mac is not None and mac != head_mac(chain=chain, sequence=sequence, hash_=hash_):
+        return broken(
+            max(last_sequence, 1),
+            "the chain head's MAC does not match it (head rewritten, e.g. wound back to hide "
+            "records cut off the end).",
+        )
     return ChainResult(chain, True, checked, last_sequence, last_hash)
 
 
 def _check_legacy_anchor(legacy: ChainResult) -> ChainResult:
     """The legacy chain is unkeyed: its last link is fixed by a keyed platform record."""
-    if not legacy.ok or legacy.records == 0:
+    if not legacy.ok:
         return legacy
     anchor = (
         AuditRecord.objects.filter(
@@ -183,6 +190,8 @@ def _check_legacy_anchor(legacy: ChainResult) -> ChainResult:
         .first()
     )
     if anchor is None:
+        if legacy.records == 0:
+            return legacy
         problem = "no platform record anchors it (legacy chain rewritten or anchor removed)."
     elif (anchor.get("sequence"), anchor.get("hash")) != (legacy.head_sequence, legacy.head_hash):
         problem = (
@@ -219,7 +228,11 @@ def _check_pending(chain: str, *, chunk_size: int) -> tuple[int, ChainResult | N
 
 def chain_keys() -> list[str]:
     in_records = AuditRecord.objects.order_by().values_list("chain", flat=True).distinct()
-    return sorted(set(AuditChain.objects.values_list("key", flat=True)) | set(in_records))
+    keys = set(AuditChain.objects.values_list("key", flat=True)) | set(in_records)
+    # An anchored legacy chain is checked even if every trace of it is gone.
+    if AuditRecord.objects.filter(chain=PLATFORM_CHAIN, action=LEGACY_ANCHOR_ACTION).exists():
+        keys.add(LEGACY_CHAIN)
+    return sorted(keys)
 
 
 def verify_chain(*, chunk_size: int = 2000, chains: list[str] | None = None) -> VerifyResult:

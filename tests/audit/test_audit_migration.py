@@ -124,6 +124,23 @@ def test_a_legacy_chain_rewritten_and_re_hashed_fails_its_anchor(migrate):
     AuditChain.objects.filter(pk="legacy").update(hash=prev_hash)
     result = verify_chain()
     assert (result.ok, result.chain, result.broken_at) == (False, "legacy", 4)
+    assert "chain head's MAC does not match" in result.problem
+    # Even with a head that matches (its MAC taken from the anchor's era is not enough).
+    AuditChain.objects.filter(pk="legacy").delete()
+    result = verify_chain()
+    assert (result.ok, result.chain) == (False, "legacy")
+    assert "chain head is missing" in result.problem
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_legacy_chain_removed_altogether_fails_its_anchor(migrate, tamper):
+    old_apps = migrate(BEFORE)
+    write_old_chain(old_apps, 3, "demo")
+    migrate(AFTER)
+    tamper.rows("legacy").delete()
+    AuditChain.objects.filter(pk="legacy").delete()
+    result = verify_chain()
+    assert (result.ok, result.chain) == (False, "legacy")
     assert "differs from the one anchored in the platform chain" in result.problem
 
 

@@ -54,6 +54,7 @@ MUTATIONS = [
     "insert_pending",
     "move_chain",
     "head_back",
+    "truncate",
 ]
 
 
@@ -117,6 +118,10 @@ def mutate(kind: str, chain: str, sequence: int, other: int, count: int, elsewhe
         AuditChain.objects.filter(pk=chain).update(sequence=count + 1)
     elif kind == "insert_pending":  # waiting to be linked, as if written by record()
         QuerySet(model=AuditRecord).bulk_create([forged(chain, None, "")])
+    elif kind == "truncate":  # cut the last record off and wind the head back to the one before
+        rows(chain).filter(sequence=count).delete()
+        last = rows(chain).filter(sequence=count - 1).values_list("hash", flat=True).first()
+        AuditChain.objects.filter(pk=chain).update(sequence=count - 1, hash=last or GENESIS_HASH)
     elif kind == "move_chain":
         target.update(chain=elsewhere, sequence=10**6)
     else:  # head_back, or a swap with itself: wind the head back by one, i.e. hide the last record

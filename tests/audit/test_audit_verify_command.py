@@ -156,6 +156,25 @@ def test_a_record_moved_to_another_chain_is_named_in_both(make_records, tamper, 
     assert "prev_hash does not match the hash of the start" in chains[other].problem
 
 
+def test_records_cut_off_the_end_with_the_head_wound_back_are_named(
+    make_records, tamper, program_chain, assert_broken_at
+):
+    """The head is rewritten to name the new last record, as anyone could without the key."""
+    make_records(5)
+    tamper.rows(program_chain).filter(sequence__in=[4, 5]).delete()
+    AuditChain.objects.update(sequence=3, hash=tamper.rows(program_chain).get(sequence=3).hash)
+    assert_broken_at(3, "chain head's MAC does not match it")
+
+
+def test_a_chain_cut_to_nothing_with_its_head_wound_back_is_named(
+    make_records, tamper, program_chain, assert_broken_at
+):
+    make_records(1)
+    tamper.rows(program_chain).delete()
+    AuditChain.objects.update(sequence=0, hash="0" * 64)
+    assert_broken_at(1, "chain head's MAC does not match it")
+
+
 def test_a_changed_head_is_named(make_records, assert_broken_at):
     make_records(3)
     AuditChain.objects.update(hash="f" * 64)

@@ -16,7 +16,7 @@ GENESIS = "0" * 64
 
 
 def split_chains(apps, schema_editor):
-    from accessprogram.audit.hashing import link_hash, seal_of
+    from accessprogram.audit.hashing import head_mac, link_hash, seal_of
 
     AuditRecord = apps.get_model("audit", "AuditRecord")
     AuditChain = apps.get_model("audit", "AuditChain")
@@ -32,7 +32,9 @@ def split_chains(apps, schema_editor):
     old_head = OldHead.objects.filter(pk=1).values_list("sequence", "hash").first()
     # The head as it stood (verify compares it with the records); the last record if it was gone.
     sequence, hash_ = old_head or last
-    AuditChain.objects.create(key=LEGACY, sequence=sequence, hash=hash_)
+    AuditChain.objects.create(
+        key=LEGACY, sequence=sequence, hash=hash_, mac=head_mac(chain=LEGACY, sequence=sequence, hash_=hash_)
+    )
     anchor = AuditRecord(
         chain=PLATFORM,
         occurred_at=timezone.now(),
@@ -46,7 +48,9 @@ def split_chains(apps, schema_editor):
     anchor.sequence, anchor.prev_hash = 1, GENESIS
     anchor.hash = link_hash(chain=PLATFORM, sequence=1, seal=anchor.seal, prev_hash=GENESIS)
     anchor.save(force_insert=True)
-    AuditChain.objects.create(key=PLATFORM, sequence=1, hash=anchor.hash)
+    AuditChain.objects.create(
+        key=PLATFORM, sequence=1, hash=anchor.hash, mac=head_mac(chain=PLATFORM, sequence=1, hash_=anchor.hash)
+    )
 
 
 def join_chains(apps, schema_editor):
@@ -125,6 +129,7 @@ class Migration(migrations.Migration):
                 ("key", models.CharField(max_length=100, primary_key=True, serialize=False)),
                 ("sequence", models.PositiveBigIntegerField(default=0)),
                 ("hash", models.CharField(default=GENESIS, max_length=64)),
+                ("mac", models.CharField(blank=True, max_length=64)),
             ],
         ),
         migrations.RunPython(split_chains, join_chains),
