@@ -218,6 +218,12 @@ def test_a_missing_head_is_rebuilt_from_the_last_record(make_records, program, c
     with committed():
         following = record(action="test.next", target=program)
     assert AuditRecord.objects.get(pk=following.pk).sequence == 4
+    note = AuditRecord.objects.get(action="audit.chain_head_rebuilt")  # not for the empty chain
+    assert (note.chain, note.data["chain"], note.data["sequence"]) == (
+        "platform",
+        chain_for(program.slug),
+        3,
+    )
     assert verify_chain().ok
 
 
