@@ -45,7 +45,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-# Tests keep their database file, broker folder and media under var/test unless told otherwise.
+# Tests keep their database file, broker file and media under var/test unless told otherwise.
 test: export VAR_DIR ?= $(CURDIR)/var/test
 test: export CHROMIUM_PATH ?= $(CHROMIUM)
 test: lint browser
@@ -63,6 +63,7 @@ bench: install
 	$(BIN)/python bench/bench_revoke_to_cancel.py
 	$(BIN)/python bench/bench_rendition.py
 	$(BIN)/python bench/bench_claims.py
+	$(BIN)/python bench/bench_broker.py
 
 clean:
 	rm -rf $(VENV) var

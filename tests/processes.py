@@ -128,46 +128,58 @@ def test_database_url() -> str:
 
 
 class WorkerProcess(Process):
-    """`celery worker -B`: a real worker with embedded beat, sweeping every 0.3 s."""
+    """`celery worker -B`: a real worker with embedded beat, sweeping every 0.3 s.
 
-    def __init__(self, *, engine: EngineProcess, log: Path, name: str = "worker"):
-        env = dict(os.environ)
-        env.update(
+    `include` names extra task modules under tests/ (e.g. "broker_probe_tasks"); `beat=False`
+    and no engine give a plain consumer; `env` overrides variables (e.g. CELERY_BROKER_URL).
+    """
+
+    def __init__(
+        self,
+        *,
+        engine: EngineProcess | None = None,
+        log: Path,
+        name: str = "worker",
+        include: tuple[str, ...] = (),
+        beat: bool = True,
+        concurrency: int = 2,
+        env: dict | None = None,
+    ):
+        environment = dict(os.environ)
+        environment.update(
             DATABASE_URL=test_database_url(),
-            ENGINE_URL=engine.url,
-            ENGINE_SECRET=ENGINE_SECRET,
             MEDIA_ROOT=str(settings.MEDIA_ROOT),
             GENERATION_SWEEP_SECONDS="0.3",
             GENERATION_LEASE_SECONDS="3",
             GENERATION_REDISPATCH_AFTER_SECONDS="2",
             CELERY_POLLING_INTERVAL="0.05",
         )
-        schedule = log.with_suffix(".schedule")
-        super().__init__(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "accessprogram",
-                "worker",
-                "-B",
-                "--schedule",
-                str(schedule),
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "2",
-                "--queues",  # the default queue and revocations' own (CELERY_TASK_ROUTES)
-                "celery,safety",
-                "--pool",
-                "prefork",
-                "--hostname",
-                f"{name}-{os.getpid()}@%h",
-            ],
-            env=env,
-            log=log,
-        )
+        if engine is not None:
+            environment.update(ENGINE_URL=engine.url, ENGINE_SECRET=ENGINE_SECRET)
+        if include:
+            tests_dir = str(ROOT / "tests")
+            environment["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [tests_dir, environment.get("PYTHONPATH")])
+            )
+        environment.update(env or {})
+        args = [sys.executable, "-m", "celery", "-A", "accessprogram", "worker"]
+        if beat:
+            args += ["-B", "--schedule", str(log.with_suffix(".schedule"))]
+        for module in include:
+            args += ["--include", module]
+        args += [
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            str(concurrency),
+            "--queues",  # the default queue and revocations' own (CELERY_TASK_ROUTES)
+            "celery,safety",
+            "--pool",
+            "prefork",
+            "--hostname",
+            f"{name}-{os.getpid()}@%h",
+        ]
+        super().__init__(args, env=environment, log=log)
 
 
 class SupervisedPlatform(Process):

@@ -1,6 +1,7 @@
 """The platform as `make run` starts it: the Procfile's processes under supervisord."""
 
 import pytest
+from embedded_broker import EmbeddedBroker
 from rendition_fixtures import use_dev_certificate
 
 from processes import SupervisedPlatform
@@ -18,3 +19,9 @@ def platform(tmp_path, settings, media_root, monkeypatch, transactional_db):
     )
     yield running
     running.stop()
+
+
+@pytest.fixture
+def embedded_broker(tmp_path) -> EmbeddedBroker:
+    """The embedded broker in a file of this test's own (see tests/embedded_broker.py)."""
+    return EmbeddedBroker(path=tmp_path / "broker.sqlite3", ledger=tmp_path / "ledger.sqlite3")
