@@ -241,6 +241,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep Django's LOGGING in worker processes
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Revocations' follow-ups never queue behind bulk work: a dedicated "safety" queue and worker.
+CELERY_TASK_ROUTES = {
+    "access.end_sessions_for_block": {"queue": "safety"},
+    "generation.tasks.cancel_jobs_after_block": {"queue": "safety"},
+}
 CELERY_BEAT_SCHEDULE = {
     # The sweep is the source of progress: it dispatches, follows and repairs jobs.
     "advance-generations": {
@@ -248,6 +253,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("GENERATION_SWEEP_SECONDS", default=1.0),
         # A busy worker must not build a backlog of sweeps: stale ones are dropped.
         "options": {"expires": 10},
+    },
+    # Audit records whose process died between commit and link (normally linked at commit).
+    "link-pending-audit-records": {
+        "task": "audit.link_pending_records",
+        "schedule": env.float("AUDIT_LINK_SWEEP_SECONDS", default=60.0),
+        "options": {"expires": 60},
     },
     # Last month's stipends; idempotent per tester and month, so daily catches up missed days.
     "award-monthly-stipends": {
@@ -342,6 +353,11 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
     },
 }
+
+# --- Audit trail -----------------------------------------------------------------------------
+# Seals and links of audit records are HMAC-SHA256 under this key, kept outside the database:
+# whoever can rewrite the table cannot re-hash it without the key (see docs/audit.md).
+AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY", default="dev-audit-hmac-key")
 
 # --- Production guard -----------------------------------------------------------------------
 # Fails closed: unless DEPLOYMENT=development says this is a development run (`make run`,

@@ -173,6 +173,8 @@ class WorkerProcess(Process):
             "INFO",
             "--concurrency",
             str(concurrency),
+            "--queues",  # the default queue and revocations' own (CELERY_TASK_ROUTES)
+            "celery,safety",
             "--pool",
             "prefork",
             "--hostname",

@@ -78,8 +78,12 @@ def issue_token(
 @transaction.atomic
 def revoke_token(*, token: ApiToken, reason: str, actor=None) -> bool:
     """Revoke one token for good (its jobs stop too). False if it was already revoked."""
+    # Lock the token row only: not its membership or program, which a long program-wide
+    # transaction (a period close, a settings change) may hold.
     token = (
-        ApiToken.objects.select_for_update().select_related("membership__program").get(pk=token.pk)
+        ApiToken.objects.select_for_update(of=("self",))
+        .select_related("membership__program")
+        .get(pk=token.pk)
     )
     if token.revoked_at is not None:
         return False

@@ -21,6 +21,7 @@ class AuditRecordAdmin(ReadOnlyAdmin):
     """Read-only: the chain (see audit.chain) would show any change made here anyway."""
 
     list_display = [
+        "chain",
         "sequence",
         "occurred_at",
         "action",
@@ -32,9 +33,10 @@ class AuditRecordAdmin(ReadOnlyAdmin):
     list_filter = ["action", "target_type"]
     search_fields = ["target_id", "action"]
     list_select_related = ["actor"]
-    ordering = ["-sequence"]
+    ordering = ["-id"]
     show_full_result_count = False  # skip a second COUNT(*) over the whole log
     fields = [
+        "chain",
         "sequence",
         "occurred_at",
         "actor",
@@ -42,11 +44,13 @@ class AuditRecordAdmin(ReadOnlyAdmin):
         "target_type",
         "target_id",
         "data",
+        "seal",
         "prev_hash",
         "hash",
     ]
-    readonly_fields = ["sequence", "occurred_at", "prev_hash", "hash"]  # editable=False fields
+    # The editable=False fields.
+    readonly_fields = ["chain", "sequence", "occurred_at", "seal", "prev_hash", "hash"]
 
     @admin.display(description="hash")
     def hash_prefix(self, obj):
-        return obj.hash[:12]
+        return obj.hash[:12] or "(pending)"

@@ -1,123 +1,178 @@
-"""The hash chain: how a record's hash is computed and how a record joins the chain.
+"""How a record joins its chain: written sealed inside the caller's transaction, linked after.
 
-A record's hash is sha256 over sorted-key JSON of its sequence, time, actor id, action, target,
-data and the previous record's hash. Appends take turns on the single AuditChainHead row.
+Appending never touches a chain head, so a business transaction, however long, holds no audit
+lock: a revocation in the same program (or any other) never waits for it. Right after commit a
+short transaction locks the chain's head row, numbers and hashes that chain's committed pending
+records and moves the head (three statements a batch). If another link of the same chain holds
+the head at that moment, the caller does not wait either: a Celery task links the chain a moment
+later. A record whose process died between commit and link stays pending until the next link of
+its chain or the periodic sweep (audit.tasks.link_pending_records); its seal shows any edit
+meanwhile.
 """
 
-import datetime
-import decimal
-import hashlib
-import json
 import logging
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import GENESIS_HASH, AuditChainHead, AuditRecord
+from .hashing import head_mac, link_hash, seal_of, to_json_data
+from .models import GENESIS_HASH, PLATFORM_CHAIN, AuditChain, AuditRecord
 
 logger = logging.getLogger(__name__)
 
+# Records linked per transaction: keeps each hold on a head short after a bulk import.
+LINK_BATCH = 100
 
-def _fold(value):
-    """What the database hands back: PostgreSQL's jsonb turns 1e16 or -0.0 into an integer.
 
-    It keeps the decimal digits of the float's shortest form, hence int(Decimal(repr(value))).
+def _rows() -> QuerySet:
+    """Audit rows without the append-only guards: linking fills in sequence and hashes once."""
+    return QuerySet(model=AuditRecord)
+
+
+def append(
+    *, chain: str, action: str, target_type: str, target_id: str, actor=None, data: dict
+) -> AuditRecord:
+    """Write one sealed, pending record in the caller's transaction; link it after commit.
+
+    Rolls back with the caller's transaction, leaving neither a record nor a gap: the sequence
+    is only given at link time, to committed records.
     """
-    if isinstance(value, float) and value.is_integer():
-        return int(decimal.Decimal(repr(value)))
-    if isinstance(value, dict):
-        return {key: _fold(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_fold(item) for item in value]
-    return value
-
-
-def canonical_bytes(
-    *,
-    sequence: int,
-    occurred_at: datetime.datetime,
-    actor_id: int | None,
-    action: str,
-    target_type: str,
-    target_id: str,
-    data,
-    prev_hash: str,
-) -> bytes:
-    payload = {
-        "sequence": sequence,
-        "occurred_at": occurred_at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
-        "actor_id": actor_id,
-        "action": action,
-        "target_type": target_type,
-        "target_id": target_id,
-        "data": _fold(data),
-        "prev_hash": prev_hash,
-    }
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
-
-
-def compute_hash(**fields) -> str:
-    return hashlib.sha256(canonical_bytes(**fields)).hexdigest()
-
-
-def hash_of(entry: AuditRecord) -> str:
-    """The hash `entry` should carry, given its stored fields."""
-    return compute_hash(
-        sequence=entry.sequence,
-        occurred_at=entry.occurred_at,
-        actor_id=entry.actor_id,
-        action=entry.action,
-        target_type=entry.target_type,
-        target_id=entry.target_id,
-        data=entry.data,
-        prev_hash=entry.prev_hash,
-    )
-
-
-def to_json_data(data: dict) -> dict:
-    """Store exactly what reads back: dates, Decimals and UUIDs become strings, tuples lists."""
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder, allow_nan=False))
-
-
-def _locked_head() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=AuditChainHead.SINGLETON_ID).first()
-    if head is not None:
-        return head
-    # Missing after a database flush (empty chain), or removed by someone. Recreate it rather
-    # than refuse: revocations write audit records, and a kill switch must never fail because
-    # of the audit trail. Any break in the records themselves still shows in verify.
-    last = AuditRecord.objects.order_by("-sequence").values_list("sequence", "hash").first()
-    if last is not None:
-        logger.error("Audit chain head was missing; recreated at record %s.", last[0])
-    sequence, hash_ = last or (0, GENESIS_HASH)
-    AuditChainHead.objects.bulk_create(
-        [AuditChainHead(id=AuditChainHead.SINGLETON_ID, sequence=sequence, hash=hash_)],
-        ignore_conflicts=True,  # a concurrent first append may have created it: use theirs
-    )
-    return AuditChainHead.objects.select_for_update().get(pk=AuditChainHead.SINGLETON_ID)
-
-
-@transaction.atomic
-def append(*, action: str, target_type: str, target_id: str, actor=None, data: dict) -> AuditRecord:
-    """Add one record at the end of the chain.
-
-    The head row stays locked until the surrounding transaction ends, so appends are serialised
-    and a rolled-back transaction leaves neither a record nor a gap. On SQLite the IMMEDIATE
-    transactions this project uses already serialise writers (select_for_update is a no-op).
-    """
-    head = _locked_head()
     entry = AuditRecord(
-        sequence=head.sequence + 1,
+        chain=chain,
         occurred_at=timezone.now(),
         actor=actor,
         action=action,
         target_type=target_type,
         target_id=target_id,
         data=to_json_data(data),
-        prev_hash=head.hash,
     )
-    entry.hash = hash_of(entry)
+    entry.seal = seal_of(entry)
     entry.save(force_insert=True)
-    AuditChainHead.objects.filter(pk=head.pk).update(sequence=entry.sequence, hash=entry.hash)
+    _link_after_commit(chain)
     return entry
+
+
+class LinkAfterCommit:
+    """The on-commit callback linking one chain; queued once per chain per transaction."""
+
+    def __init__(self, chain: str):
+        self.chain, self.done = chain, False
+
+    def __call__(self) -> None:
+        self.done = True
+        link_pending(chain=self.chain, wait=False)
+
+
+def _link_after_commit(chain: str) -> None:
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        # A bulk import writes thousands of records: one link after commit covers them all.
+        for _savepoints, queued, _robust in connection.run_on_commit:
+            if isinstance(queued, LinkAfterCommit) and queued.chain == chain and not queued.done:
+                return
+    # robust: the business change is committed by then; a failed link is retried by the sweep.
+    transaction.on_commit(LinkAfterCommit(chain), robust=True)
+
+
+def _locked_head(chain: str, *, nowait: bool) -> AuditChain:
+    head = AuditChain.objects.select_for_update(nowait=nowait).filter(pk=chain).first()
+    if head is not None:
+        return head
+    # A chain's first link, or its head was removed (a database flush, or someone). Recreate it
+    # rather than refuse: a kill switch must never fail because of the audit trail. Any break in
+    # the records themselves still shows in verify.
+    last = (
+        _rows()
+        .filter(chain=chain, sequence__isnull=False)
+        .order_by("-sequence")
+        .values_list("sequence", "hash")
+        .first()
+    )
+    sequence, hash_ = last or (0, GENESIS_HASH)
+    AuditChain.objects.bulk_create(
+        [
+            AuditChain(
+                key=chain,
+                sequence=sequence,
+                hash=hash_,
+                mac=head_mac(chain=chain, sequence=sequence, hash_=hash_),
+            )
+        ],
+        ignore_conflicts=True,  # a concurrent first link may have created it: use theirs
+    )
+    if last is not None:
+        # Rebuilding from the last record would also bless records cut off the end: say so in
+        # the keyed platform chain, where removing the note shows.
+        logger.error("Audit chain head %s was missing; recreated at record %s.", chain, last[0])
+        append(
+            chain=PLATFORM_CHAIN,
+            action="audit.chain_head_rebuilt",
+            target_type="audit.auditchain",
+            target_id=chain[:64],
+            data={"chain": chain, "sequence": sequence, "hash": hash_},
+        )
+    return AuditChain.objects.select_for_update().get(pk=chain)
+
+
+@transaction.atomic
+def _link_batch(chain: str, *, nowait: bool) -> int:
+    head = _locked_head(chain, nowait=nowait)
+    # Committed records only (the others are invisible to this transaction), oldest first.
+    pending = list(
+        _rows()
+        .filter(chain=chain, sequence__isnull=True)
+        .order_by("id")
+        .only("pk", "seal")[:LINK_BATCH]
+    )
+    sequence, prev_hash = head.sequence, head.hash
+    for entry in pending:
+        sequence += 1
+        entry.sequence, entry.prev_hash = sequence, prev_hash
+        entry.hash = link_hash(chain=chain, sequence=sequence, seal=entry.seal, prev_hash=prev_hash)
+        prev_hash = entry.hash
+    if pending:  # one statement for the batch, one for the head: the head is held that long
+        _rows().bulk_update(pending, ["sequence", "prev_hash", "hash"])
+        AuditChain.objects.filter(pk=chain).update(
+            sequence=sequence,
+            hash=prev_hash,
+            mac=head_mac(chain=chain, sequence=sequence, hash_=prev_hash),
+        )
+    return len(pending)
+
+
+def link_pending(*, chain: str, wait: bool = True) -> int:
+    """Link `chain`'s committed pending records in order; returns how many were linked.
+
+    Waits at most for another link of the same chain (one batch), never for a business
+    transaction: none of them touches the head. With wait=False it does not wait even for that:
+    if the head is held, a Celery task links the chain as soon as a worker takes it.
+    """
+    linked = 0
+    while True:
+        try:
+            count = _link_batch(chain, nowait=not wait)
+        except DatabaseError:
+            if wait:
+                raise
+            from .tasks import link_pending_records  # the task module imports this one
+
+            link_pending_records.delay(chain=chain)
+            return linked
+        linked += count
+        if count < LINK_BATCH:
+            return linked
+
+
+def chains_with_pending_records() -> list[str]:
+    return list(
+        AuditRecord.objects.filter(sequence__isnull=True)
+        .order_by("chain")
+        .values_list("chain", flat=True)
+        .distinct()
+    )
+
+
+def link_all_pending() -> int:
+    """The sweep: link whatever an interrupted process left pending, in every chain."""
+    return sum(link_pending(chain=chain) for chain in chains_with_pending_records())

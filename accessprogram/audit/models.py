@@ -27,14 +27,35 @@ class AuditRecordQuerySet(models.QuerySet):
     # update_or_create and friends end in update() or save() and fail there.
 
 
-class AuditRecord(models.Model):
-    """One state change, one link in a hash chain (see audit.chain). Rows are only inserted.
+# Chain keys. Each program has its own chain, events tied to no program share the platform chain,
+# and the records written before chains were split keep their original single chain, frozen.
+PLATFORM_CHAIN = "platform"
+LEGACY_CHAIN = "legacy"
+PROGRAM_CHAIN_PREFIX = "program:"
 
-    `hash` covers this row's fields and `prev_hash`, the hash of the record before it, so editing,
-    deleting or reordering rows breaks the chain where it happened (audit.verify finds it).
+
+# The platform chain's record that fixes the legacy chain's last link under the key.
+LEGACY_ANCHOR_ACTION = "audit.legacy_chain_anchored"
+
+
+def chain_for(program_slug) -> str:
+    """The chain of a record about `program_slug` (a program's slug, or None)."""
+    if isinstance(program_slug, str) and 0 < len(program_slug) <= 90:
+        return f"{PROGRAM_CHAIN_PREFIX}{program_slug}"
+    return PLATFORM_CHAIN
+
+
+class AuditRecord(models.Model):
+    """One state change. Rows are inserted, then linked once into their chain (see audit.chain).
+
+    Written inside the business transaction with a `seal` (HMAC over its contents and chain) but
+    no place in the chain yet (`sequence` empty: pending). Right after commit a short transaction
+    gives it the next `sequence` of its chain, `prev_hash` and `hash`. Editing, deleting, inserting
+    or reordering rows then breaks the chain where it happened (audit.verify finds it).
     """
 
-    sequence = models.PositiveBigIntegerField(unique=True, editable=False)
+    chain = models.CharField(max_length=100, editable=False)
+    sequence = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     # No database constraint and no SET_NULL: the trail outlives the people in it, and deleting a
     # user must neither be blocked by nor rewrite (and so break) the hashed history.
@@ -50,30 +71,42 @@ class AuditRecord(models.Model):
     target_type = models.CharField(max_length=64)
     target_id = models.CharField(max_length=64)
     data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    hash = models.CharField(max_length=64, editable=False)
+    seal = models.CharField(max_length=64, blank=True, editable=False)  # empty on legacy records
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditRecordQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-sequence"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            # What the linker looks for right after each commit: this chain's pending records.
+            models.Index(
+                fields=["chain", "id"],
+                condition=models.Q(sequence__isnull=True),
+                name="audit_record_pending",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(sequence__gte=1), name="audit_record_sequence_positive"
+                condition=models.Q(sequence__isnull=True) | models.Q(sequence__gte=1),
+                name="audit_record_sequence_positive",
             ),
+            models.UniqueConstraint(fields=["chain", "sequence"], name="audit_record_chain_link"),
         ]
 
     def __str__(self):
+        place = f"#{self.sequence}" if self.sequence else "(pending)"
         return (
-            f"#{self.sequence} {self.occurred_at:%Y-%m-%d %H:%M} {self.action} "
+            f"{self.chain} {place} {self.occurred_at:%Y-%m-%d %H:%M} {self.action} "
             f"{self.target_type}:{self.target_id}"
         )
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise AppendOnlyError("Audit records are append-only.")
-        if not self.hash:
+        if not self.seal:
             raise AppendOnlyError("Append audit records with audit.services.record().")
         super().save(*args, **kwargs)
 
@@ -81,23 +114,20 @@ class AuditRecord(models.Model):
         raise AppendOnlyError("Audit records are append-only: they cannot be deleted.")
 
 
-class AuditChainHead(models.Model):
-    """The single row naming the chain's last link.
+class AuditChain(models.Model):
+    """One row per chain, naming its last link.
 
-    Appends lock it (select_for_update) so they take turns, and it lets verify notice records
-    cut off the end of the chain, which leaves no broken link behind.
+    Linking locks it (select_for_update) for the few statements that number and hash the pending
+    records, never for a business transaction. It also lets verify notice records cut off the
+    end of a chain, which leaves no broken link behind.
     """
 
-    SINGLETON_ID = 1
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID)
+    key = models.CharField(max_length=100, primary_key=True)
     sequence = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(condition=models.Q(id=1), name="audit_chain_head_singleton"),
-        ]
+    # HMAC over key, sequence and hash: winding the head back to hide records cut off the end
+    # needs the key (audit.hashing.head_mac).
+    mac = models.CharField(max_length=64, blank=True)
 
     def __str__(self):
-        return f"head #{self.sequence} {self.hash[:12]}"
+        return f"{self.key} head #{self.sequence} {self.hash[:12]}"

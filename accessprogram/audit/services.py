@@ -1,7 +1,7 @@
 from django.db import models
 
 from .chain import append
-from .models import AuditRecord
+from .models import AuditRecord, chain_for
 
 # Where the program of a target is found: on it, or one relation away. Read by duck typing, so
 # the audit layer imports nothing above it.
@@ -25,15 +25,18 @@ def _program_slug(target) -> str | None:
 def record(*, action: str, target: models.Model, actor=None, **data) -> AuditRecord:
     """Append one audit record describing `action` on `target`.
 
-    The record names the target's program (unless the caller did), which is what scopes the
-    console's audit log to each program's managers.
+    The record names the target's program (unless the caller did, with program=<slug>): that
+    scopes the console's audit log to each program's managers and picks the chain the record
+    joins (the program's own, or the platform chain for records tied to no program).
 
-    Joins the caller's transaction and rolls back with it. Call it last in that transaction: it
-    holds the chain lock until commit, so every other audited write waits for it.
+    Joins the caller's transaction and rolls back with it. It takes no lock: the record is
+    linked into its chain by a short transaction right after commit (see audit.chain), so a
+    long audited transaction never holds up another one, a revocation least of all.
     """
     if "program" not in data and (slug := _program_slug(target)):
         data["program"] = slug
     return append(
+        chain=chain_for(data.get("program")),
         action=action,
         actor=actor,
         target_type=target._meta.label_lower,

@@ -1,15 +1,25 @@
-"""Walk the audit chain and report the first broken link.
+"""Walk every audit chain and report, per chain, the first broken link.
 
-Reads records in sequence order through a chunked iterator, so memory stays flat however long
-the chain is. Records appended while the walk runs are fine: the head is read before and after.
+Reads each chain's records in sequence order through a chunked iterator, so memory stays flat
+however long a chain is. Records linked while the walk runs are fine: each head is read before
+and after its walk. Pending records (written, not linked yet) are checked against their seal.
 """
 
 from dataclasses import dataclass
 
-from .chain import hash_of
-from .models import GENESIS_HASH, AuditChainHead, AuditRecord
+from .hashing import hash_of, head_mac, seal_of
+from .models import (
+    GENESIS_HASH,
+    LEGACY_ANCHOR_ACTION,
+    LEGACY_CHAIN,
+    PLATFORM_CHAIN,
+    AuditChain,
+    AuditRecord,
+)
 
 FIELDS = [
+    "pk",
+    "chain",
     "sequence",
     "occurred_at",
     "actor_id",
@@ -17,15 +27,17 @@ FIELDS = [
     "target_type",
     "target_id",
     "data",
+    "seal",
     "prev_hash",
     "hash",
 ]
 
 
 @dataclass(frozen=True)
-class VerifyResult:
+class ChainResult:
+    chain: str
     ok: bool
-    records: int  # how many records were checked
+    records: int  # how many linked records were checked
     head_sequence: int
     head_hash: str
     broken_at: int | None = None  # sequence number of the first broken link
@@ -34,34 +46,80 @@ class VerifyResult:
     @property
     def message(self) -> str:
         if self.ok:
-            return f"Audit chain intact: {self.records} records, head {self.head_hash[:16]}"
-        return f"Audit chain broken at record {self.broken_at}: {self.problem}"
+            return f"{self.chain}: {self.records} records, head {self.head_hash[:16]}"
+        where = f"record {self.broken_at}" if self.broken_at else "a pending record"
+        return f"Audit chain {self.chain} broken at {where}: {self.problem}"
 
 
-def _head() -> tuple[int, str] | None:
-    return (
-        AuditChainHead.objects.filter(pk=AuditChainHead.SINGLETON_ID)
-        .values_list("sequence", "hash")
-        .first()
-    )
+@dataclass(frozen=True)
+class VerifyResult:
+    chains: tuple[ChainResult, ...]
+    pending: int  # records written but not linked yet (normally linked within a second)
+
+    @property
+    def ok(self) -> bool:
+        return all(chain.ok for chain in self.chains)
+
+    @property
+    def records(self) -> int:
+        return sum(chain.records for chain in self.chains)
+
+    @property
+    def broken(self) -> tuple[ChainResult, ...]:
+        return tuple(chain for chain in self.chains if not chain.ok)
+
+    @property
+    def first_broken(self) -> ChainResult | None:
+        return next(iter(self.broken), None)
+
+    @property
+    def chain(self) -> str | None:
+        return self.first_broken.chain if self.first_broken else None
+
+    @property
+    def broken_at(self) -> int | None:
+        return self.first_broken.broken_at if self.first_broken else None
+
+    @property
+    def problem(self) -> str:
+        return self.first_broken.problem if self.first_broken else ""
+
+    @property
+    def message(self) -> str:
+        if not self.ok:
+            return "\n".join(chain.message for chain in self.broken)
+        chains = len(self.chains)
+        summary = (
+            f"Audit chains intact: {self.records} records in {chains} "
+            f"chain{'s' if chains != 1 else ''}, {self.pending} awaiting linking"
+        )
+        return "\n".join([summary, *(f"  {chain.message}" for chain in self.chains)])
 
 
-def verify_chain(*, chunk_size: int = 2000) -> VerifyResult:
-    head_before = _head()
+def _head(chain: str) -> tuple[int, str, str] | None:
+    return AuditChain.objects.filter(pk=chain).values_list("sequence", "hash", "mac").first()
+
+
+def _edited(row) -> str:
+    """Why a keyed record's contents fail its seal, or "" if they match."""
+    if seal_of(row) != row.seal:
+        return "its contents do not match its seal (record edited, or written without the key)."
+    return ""
+
+
+def _walk(chain: str, *, chunk_size: int) -> ChainResult:
+    head_before = _head(chain)
     expected_sequence, prev_hash, checked = 1, GENESIS_HASH, 0
 
-    def broken(sequence: int, problem: str) -> VerifyResult:
-        head_sequence, head_hash = head_before or (0, GENESIS_HASH)
-        return VerifyResult(
-            ok=False,
-            records=checked,
-            head_sequence=head_sequence,
-            head_hash=head_hash,
-            broken_at=sequence,
-            problem=problem,
-        )
+    def broken(sequence: int | None, problem: str) -> ChainResult:
+        head_sequence, head_hash, _mac = head_before or (0, GENESIS_HASH, "")
+        return ChainResult(chain, False, checked, head_sequence, head_hash, sequence, problem)
 
-    rows = AuditRecord.objects.order_by("sequence").values_list(*FIELDS, named=True)
+    rows = (
+        AuditRecord.objects.filter(chain=chain, sequence__isnull=False)
+        .order_by("sequence")
+        .values_list(*FIELDS, named=True)
+    )
     for row in rows.iterator(chunk_size=chunk_size):
         sequence = row.sequence
         if sequence > expected_sequence:
@@ -80,18 +138,22 @@ def verify_chain(*, chunk_size: int = 2000) -> VerifyResult:
                 f"its prev_hash does not match the hash of {before} "
                 "(records reordered, replaced or removed).",
             )
+        if row.chain != LEGACY_CHAIN and (problem := _edited(row)):
+            return broken(sequence, problem)
         if hash_of(row) != row.hash:
-            return broken(sequence, "its contents do not match its hash (record edited).")
+            if row.chain == LEGACY_CHAIN:
+                return broken(sequence, "its contents do not match its hash (record edited).")
+            return broken(sequence, "its hash does not match its link (hash edited).")
         if head_before is not None and sequence == head_before[0] and row.hash != head_before[1]:
             return broken(sequence, "the chain head names a different hash for this record.")
         expected_sequence, prev_hash, checked = sequence + 1, row.hash, checked + 1
 
     last_sequence, last_hash = expected_sequence - 1, prev_hash
-    head_after = _head()
+    head_after = _head(chain)
     if head_after is None:
         if checked:
             return broken(last_sequence, "the chain head is missing.")
-        head_after = (0, GENESIS_HASH)  # an empty chain after a database flush
+        head_after = (0, GENESIS_HASH, None)  # nothing linked yet, or an empty log after a flush
     if head_before is not None and last_sequence < head_before[0]:
         return broken(
             last_sequence + 1,
@@ -106,4 +168,81 @@ def verify_chain(*, chunk_size: int = 2000) -> VerifyResult:
         )
     if last_sequence == head_after[0] and last_hash != head_after[1]:
         return broken(last_sequence, "the chain head names a different hash for this record.")
-    return VerifyResult(ok=True, records=checked, head_sequence=last_sequence, head_hash=last_hash)
+    sequence, hash_, mac = head_after
+    if mac is not None and mac != head_mac(chain=chain, sequence=sequence, hash_=hash_):
+        return broken(
+            max(last_sequence, 1),
+            "the chain head's MAC does not match it (head rewritten, e.g. wound back to hide "
+            "records cut off the end).",
+        )
+    return ChainResult(chain, True, checked, last_sequence, last_hash)
+
+
+def _check_legacy_anchor(legacy: ChainResult) -> ChainResult:
+    """The legacy chain is unkeyed: its last link is fixed by a keyed platform record."""
+    if not legacy.ok:
+        return legacy
+    anchor = (
+        AuditRecord.objects.filter(
+            chain=PLATFORM_CHAIN, action=LEGACY_ANCHOR_ACTION, sequence__isnull=False
+        )
+        .values_list("data", flat=True)
+        .first()
+    )
+    if anchor is None:
+        if legacy.records == 0:
+            return legacy
+        problem = "no platform record anchors it (legacy chain rewritten or anchor removed)."
+    elif (anchor.get("sequence"), anchor.get("hash")) != (legacy.head_sequence, legacy.head_hash):
+        problem = (
+            f"its last link differs from the one anchored in the platform chain "
+            f"(record {anchor.get('sequence')}, {str(anchor.get('hash'))[:16]}): rewritten."
+        )
+    else:
+        return legacy
+    return ChainResult(
+        legacy.chain, False, legacy.records, legacy.head_sequence, legacy.head_hash,
+        legacy.head_sequence, problem,
+    )  # fmt: skip
+
+
+def _check_pending(chain: str, *, chunk_size: int) -> tuple[int, ChainResult | None]:
+    rows = (
+        AuditRecord.objects.filter(chain=chain, sequence__isnull=True)
+        .order_by("id")
+        .values_list(*FIELDS, named=True)
+    )
+    count = 0
+    for row in rows.iterator(chunk_size=chunk_size):
+        count += 1
+        problem = (
+            "a record was added to the frozen legacy chain."
+            if row.chain == LEGACY_CHAIN
+            else _edited(row)
+        )
+        if problem:
+            result = ChainResult(chain, False, 0, 0, GENESIS_HASH, None, f"id {row.pk}: {problem}")
+            return count, result
+    return count, None
+
+
+def chain_keys() -> list[str]:
+    in_records = AuditRecord.objects.order_by().values_list("chain", flat=True).distinct()
+    keys = set(AuditChain.objects.values_list("key", flat=True)) | set(in_records)
+    # An anchored legacy chain is checked even if every trace of it is gone.
+    if AuditRecord.objects.filter(chain=PLATFORM_CHAIN, action=LEGACY_ANCHOR_ACTION).exists():
+        keys.add(LEGACY_CHAIN)
+    return sorted(keys)
+
+
+def verify_chain(*, chunk_size: int = 2000, chains: list[str] | None = None) -> VerifyResult:
+    """Check every chain (or the named ones): links, seals, heads and pending records."""
+    results, pending = [], 0
+    for chain in chains if chains is not None else chain_keys():
+        result = _walk(chain, chunk_size=chunk_size)
+        if chain == LEGACY_CHAIN:
+            result = _check_legacy_anchor(result)
+        count, pending_problem = _check_pending(chain, chunk_size=chunk_size)
+        pending += count
+        results.append(result if not result.ok or pending_problem is None else pending_problem)
+    return VerifyResult(chains=tuple(results), pending=pending)

@@ -1,8 +1,7 @@
 """The audit log page: every audit record, newest first, with filters and a chain check.
 
-Audit records are global, not per program (a token or a user is not tied to one program's
-log), so whoever may read the log reads all of it. That is anyone holding the program manager
-or admin role in some program, and superusers; everyone else gets 404 like other console pages.
+Superusers read every record of every chain and may verify them all. Program managers and admins
+read the records naming their programs. Everyone else gets 404 like other console pages.
 """
 
 import datetime
@@ -85,7 +84,8 @@ def audit_log(request):
     if not may_read_audit_log(request.user):
         raise Http404("No audit log for you here.")
     form = AuditFilterForm(request.GET or None)
-    records = AuditRecord.objects.select_related("actor").order_by("-sequence")
+    # Newest first across every chain (sequence numbers count within one chain).
+    records = AuditRecord.objects.select_related("actor").order_by("-id")
     if not request.user.is_superuser:
         # Program managers and admins read the records of their own programs only.
         slugs = list(

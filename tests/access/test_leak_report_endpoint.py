@@ -11,6 +11,7 @@ from accessprogram.access import tokens
 from accessprogram.access.api import sign
 from accessprogram.access.models import ApiToken, LeakReport
 from accessprogram.access.services import revoke_token
+from accessprogram.audit.chain import LinkAfterCommit
 from accessprogram.audit.models import AuditRecord
 from accessprogram.programs.models import Membership
 from factories import MembershipFactory, token_for
@@ -245,6 +246,8 @@ def test_no_email_before_the_revocation_commits(tester, staff, django_capture_on
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert report({"tokens": [{"token": leaked, "url": LEAK_URL}]}).status_code == 200
     assert mail.outbox == []
+    # The emails wait for the commit, like the audit records' link into their chain.
+    assert len([c for c in callbacks if not isinstance(c, LinkAfterCommit)]) == 1
     for callback in callbacks:  # the commit
         callback()
     assert len(mail.outbox) >= 1

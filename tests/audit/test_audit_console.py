@@ -16,7 +16,9 @@ URL = reverse("console:audit")
 
 
 def shown_sequences(response) -> list[int]:
-    return [entry.sequence for entry in response.context["page"].object_list]
+    """Positions in the log (1 = first written): the page lists every chain, newest first."""
+    first = AuditRecord.objects.order_by("id").values_list("id", flat=True).first() or 1
+    return [entry.pk - first + 1 for entry in response.context["page"].object_list]
 
 
 @pytest.fixture
@@ -100,12 +102,11 @@ def test_filters_by_action_target_type_and_actor(client, manager, program):
 
 
 def test_filters_by_date(client, manager, program, tamper):
-    for _ in range(3):
-        record(action="test.day", target=program)
-    # Spread the records over three days (the chain breaks, which the list does not mind).
+    written = [record(action="test.day", target=program) for _ in range(3)]
+    # Spread the records over three days (their seals break, which the list does not mind).
     today = timezone.now().replace(hour=12)
-    for sequence, days_ago in [(1, 10), (2, 5), (3, 0)]:
-        tamper.rows().filter(sequence=sequence).update(
+    for entry, days_ago in zip(written, [10, 5, 0], strict=True):
+        tamper.rows().filter(pk=entry.pk).update(
             occurred_at=today - datetime.timedelta(days=days_ago)
         )
     day = lambda days_ago: (today - datetime.timedelta(days=days_ago)).date().isoformat()  # noqa: E731
@@ -127,9 +128,10 @@ def test_bad_filters_show_errors_not_a_500(client, manager, program):
     assert "The start date lies after the end date." in backwards.content.decode()
 
 
-def test_the_chain_is_checked_only_on_request(client, manager, program):
-    record(action="test.step", target=program)
-    record(action="test.step", target=program)
+def test_the_chain_is_checked_only_on_request(client, manager, program, committed):
+    with committed():
+        record(action="test.step", target=program)
+        record(action="test.step", target=program)
     plain = client.get(URL)
     assert plain.context["verification"] is None
     assert 'data-testid="verify-result"' not in plain.content.decode()
@@ -137,17 +139,31 @@ def test_the_chain_is_checked_only_on_request(client, manager, program):
     checked = client.get(URL, {"verify": "1", "action": "test.step"})
     page = checked.content.decode()
     assert "Intact" in page
-    assert "2 records checked" in page
+    assert "2 records checked in 1 chain" in page
+    assert f"<code>program:{program.slug}</code>: 2 records" in page
     assert '<input type="hidden" name="action" value="test.step">' in page  # kept on re-check
 
 
-def test_a_broken_chain_is_shown(client, manager, program, tamper):
-    for step in range(3):
-        record(action="test.step", target=program, step=step)
+def test_a_broken_chain_is_shown(client, manager, program, tamper, committed):
+    with committed():
+        for step in range(3):
+            record(action="test.step", target=program, step=step)
     tamper.rows().filter(sequence=2).update(data={"step": 7})
     page = client.get(URL, {"verify": "1"}).content.decode()
     assert "Broken" in page
-    assert "Audit chain broken at record 2: its contents do not match its hash" in page
+    assert (
+        f"Audit chain program:{program.slug} broken at record 2: its contents do not match its seal"
+    ) in page
+
+
+def test_records_show_their_chain_and_place(client, manager, program, committed):
+    record(action="test.pending", target=program)  # its transaction has not committed
+    with committed():
+        record(action="test.linked", target=UserFactory())
+    page = client.get(URL).content.decode()
+    assert "<code>platform</code> #1" in page
+    assert f"<code>program:{program.slug}</code> <span" in page
+    assert ">pending</span>" in page
 
 
 def test_records_of_deleted_users_still_show(client, manager, program):
