@@ -1,10 +1,12 @@
 """Payout periods, their close and the payout lines it freezes.
 
-Closing a period, in one transaction: write the minimum-rate top-ups of the period and the
-stipends of the months that end in it (both idempotent), then freeze every entry written up to
+Closing a period, in one transaction: write the stipends of the months that end in it and the
+minimum-rate top-ups of the period (both idempotent), then freeze every entry written up to
 the period's end (and those top-ups and stipends) that no earlier batch holds into one line per
-tester and currency. A tester whose total in a currency is not positive (a reversal larger than
-what is owed) gets no line; those entries stay unbatched and net against later earnings.
+tester and currency. Every step is set-based (see bulk.py): a close of 10 testers and one of
+10,000 send the same statements, and one audit record sums the close up. A tester whose total in
+a currency is not positive (a reversal larger than what is owed) gets no line; those entries stay
+unbatched and net against later earnings.
 
 Marking a line paid writes a negative PAYOUT ledger entry (key `payout:<line>`), so the tester's
 balance drops by exactly what left the bank. A failed line writes nothing; it can be marked paid
@@ -12,21 +14,22 @@ later or put back to pending for the next payment run.
 """
 
 import datetime
-from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import CharField, Count, F, IntegerField, Q, Value
 from django.utils import timezone
 
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Program
 
+from .bulk import CentsToMoney, insert_from_select, sum_cents
 from .models import LedgerEntry, Payout, PayoutBatch, PayoutItem, PayoutPeriod
-from .money import CompensationError, to_money
+from .money import CENT, CompensationError, to_money
 from .selectors import months_ending_in, period_bounds
-from .services import close_period_top_ups
-from .stipends import award_stipends
+from .stipends import stipend_card, write_stipends
+from .topups import top_up_currency, write_top_ups
 
 
 def _today() -> datetime.date:
@@ -76,11 +79,77 @@ def open_period(
     return period
 
 
+def _belongs_to(period: PayoutPeriod, months: list[datetime.date]) -> Q:
+    """Entries a close of `period` freezes (if no earlier batch holds them): everything written
+    before its end, plus its top-ups and the stipends of the months ending in it."""
+    _, end_bound = period_bounds(period_start=period.start, period_end=period.end)
+    belongs = Q(created_at__lt=end_bound) | Q(
+        kind=LedgerEntry.Kind.MINIMUM_TOP_UP, pays_from=period.start, pays_until=period.end
+    )
+    if months:
+        belongs |= Q(kind=LedgerEntry.Kind.STIPEND, pays_from__in=months)
+    return belongs
+
+
+def _freeze_lines(*, batch: PayoutBatch, program: Program, months) -> None:
+    """One line per tester and currency whose unbatched entries add up to more than nothing,
+    then every such entry into its line: two `INSERT ... SELECT`s, whatever the program's size."""
+    unbatched = (
+        LedgerEntry.objects.filter(program=program, payout_item__isnull=True)
+        .exclude(kind=LedgerEntry.Kind.PAYOUT)
+        .filter(_belongs_to(batch.period, months))
+    )
+    owed = (
+        unbatched.order_by()
+        .values("membership_id", "currency")
+        .annotate(owed_cents=sum_cents())
+        .filter(owed_cents__gt=0)  # nothing owed: these entries net against later earnings
+    )
+    insert_from_select(
+        Payout,
+        owed,
+        {
+            "batch_id": Value(batch.pk, output_field=IntegerField()),
+            "membership_id": F("membership_id"),
+            "currency": F("currency"),
+            "amount": CentsToMoney(F("owed_cents")),
+            "status": Value(Payout.Status.PENDING.value, output_field=CharField()),
+            "provider_reference": Value("", output_field=CharField()),
+            "failure_reason": Value("", output_field=CharField()),
+        },
+    )
+    # The line of an entry: same tester and currency, in this batch (a join through membership).
+    in_a_line = unbatched.filter(
+        membership__payouts__batch=batch, membership__payouts__currency=F("currency")
+    )
+    insert_from_select(
+        PayoutItem,
+        in_a_line,
+        {"payout_id": F("membership__payouts__pk"), "entry_id": F("pk")},
+    )
+
+
+@dataclass(frozen=True)
+class CloseStage:
+    """Where a close has got to, for progress shown while it runs in the background."""
+
+    done: int
+    total: int
+    label: str
+
+
+CLOSE_STAGES = ("Paying stipends", "Writing minimum-rate top-ups", "Freezing payout lines")
+
+
 @transaction.atomic
-def close_period(*, period: PayoutPeriod, actor) -> PayoutBatch:
+def close_period(*, period: PayoutPeriod, actor, progress=None) -> PayoutBatch:
+    """Stipends, top-ups, then the batch: each a constant number of statements, all in one
+    transaction, and one audit record for the whole close. `progress(CloseStage)` is told as
+    each stage starts."""
+    progress = progress or (lambda stage: None)
     program = period.program
     _lock_program(program)
-    period = PayoutPeriod.objects.select_for_update().get(pk=period.pk)
+    period = PayoutPeriod.objects.select_for_update().select_related("program").get(pk=period.pk)
     if period.is_closed:
         raise CompensationError(f"The period {period.start} to {period.end} is already closed.")
     if period.end >= _today():
@@ -96,48 +165,39 @@ def close_period(*, period: PayoutPeriod, actor) -> PayoutBatch:
         )
 
     # Stipends first: a month's stipend counts toward the floor of the period it ends in.
+    progress(CloseStage(0, len(CLOSE_STAGES), CLOSE_STAGES[0]))
     months = months_ending_in(period.start, period.end)
+    stipends = {}
     for month in months:
-        award_stipends(program=program, month=month, actor=actor)
+        card = stipend_card(program=program, month=month)
+        if card is not None:
+            stipends[f"{month:%Y-%m}"] = write_stipends(
+                program=program, month=month, card=card, actor=actor
+            )
+    progress(CloseStage(1, len(CLOSE_STAGES), CLOSE_STAGES[1]))
+    top_ups = None
     if period.minimum_hourly_rate > 0:
-        close_period_top_ups(
+        top_ups = write_top_ups(
             program=program,
             period_start=period.start,
             period_end=period.end,
             floor_per_hour=period.minimum_hourly_rate,
+            currency=top_up_currency(
+                program=program, period_start=period.start, period_end=period.end
+            ),
             actor=actor,
         )
 
-    _, end_bound = period_bounds(period_start=period.start, period_end=period.end)
-    belongs = Q(created_at__lt=end_bound) | Q(
-        kind=LedgerEntry.Kind.MINIMUM_TOP_UP,
-        idempotency_key__endswith=f":{period.start}:{period.end}",
-    )
-    for month in months:
-        belongs |= Q(kind=LedgerEntry.Kind.STIPEND, idempotency_key__endswith=f":{month:%Y-%m}")
-    entries = (
-        LedgerEntry.objects.filter(program=program, payout_item__isnull=True)
-        .exclude(kind=LedgerEntry.Kind.PAYOUT)
-        .filter(belongs)
-        .order_by("membership_id", "currency", "id")
-    )
-    groups: dict[tuple[int, str], list[LedgerEntry]] = defaultdict(list)
-    for entry in entries:
-        groups[(entry.membership_id, entry.currency)].append(entry)
-
+    progress(CloseStage(2, len(CLOSE_STAGES), CLOSE_STAGES[2]))
     batch = PayoutBatch.objects.create(period=period, created_by=actor)
-    totals: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
-    lines = 0
-    for (membership_id, currency), group in sorted(groups.items()):
-        amount = sum((entry.amount for entry in group), Decimal("0.00"))
-        if amount <= 0:
-            continue  # nothing owed: these entries net against later earnings
-        line = Payout.objects.create(
-            batch=batch, membership_id=membership_id, currency=currency, amount=amount
-        )
-        PayoutItem.objects.bulk_create(PayoutItem(payout=line, entry=entry) for entry in group)
-        totals[currency] += amount
-        lines += 1
+    _freeze_lines(batch=batch, program=program, months=months)
+    totals = (
+        Payout.objects.filter(batch=batch)
+        .order_by("currency")
+        .values("currency")
+        .annotate(lines=Count("pk"), owed_cents=sum_cents())
+    )
+    totals = {row["currency"]: row for row in totals}
 
     period.status = PayoutPeriod.Status.CLOSED
     period.closed_by = actor
@@ -150,10 +210,19 @@ def close_period(*, period: PayoutPeriod, actor) -> PayoutBatch:
         start=period.start,
         end=period.end,
         batch=batch.pk,
-        lines=lines,
-        totals={currency: str(total) for currency, total in sorted(totals.items())},
+        lines=sum(row["lines"] for row in totals.values()),
+        totals={currency: str(_money(row["owed_cents"])) for currency, row in totals.items()},
+        stipends_written=stipends,
+        top_ups_written=top_ups.written if top_ups else 0,
+        top_ups_total=str(top_ups.total) if top_ups else "0.00",
+        top_ups_currency=top_ups.currency if top_ups else None,
     )
+    progress(CloseStage(3, len(CLOSE_STAGES), "Closed"))
     return batch
+
+
+def _money(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(CENT)
 
 
 def _locked_line(line: Payout) -> Payout:

@@ -12,5 +12,5 @@ def award_monthly_stipends() -> int:
     month = previous_month()
     paid = 0
     for program in Program.objects.exclude(status=Program.Status.DRAFT).order_by("pk"):
-        paid += len(award_stipends(program=program, month=month).paid)
+        paid += award_stipends(program=program, month=month).paid_count
     return paid

@@ -76,7 +76,7 @@ def program_finance(request, slug):
             else:
                 messages.success(
                     request,
-                    f"Stipends for {run.month:%B %Y}: {len(run.paid)} paid now "
+                    f"Stipends for {run.month:%B %Y}: {run.paid_count} paid now "
                     f"({run.amount} {run.currency} each), {run.already_paid} paid before.",
                 )
             return redirect("console:finance-program", slug=slug)
