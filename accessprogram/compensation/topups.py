@@ -166,15 +166,10 @@ def write_top_ups(
             "pays_until": Value(period_end, output_field=DateField()),
         },
     )
-    total = Decimal("0.00")
-    if written:
-        total = (
-            sum_amounts(
-                period_top_ups(program=program, period_start=period_start, period_end=period_end)
-            )
-            - written_before
-        )
-    return TopUpRun(written=written, total=total, currency=currency)
+    written_after = sum_amounts(
+        period_top_ups(program=program, period_start=period_start, period_end=period_end)
+    )
+    return TopUpRun(written=written, total=written_after - written_before, currency=currency)
 
 
 def period_top_ups(*, program: Program, period_start, period_end):
