@@ -141,14 +141,9 @@ class CloseStage:
 CLOSE_STAGES = ("Paying stipends", "Writing minimum-rate top-ups", "Freezing payout lines")
 
 
-@transaction.atomic
-def close_period(*, period: PayoutPeriod, actor, progress=None) -> PayoutBatch:
-    """Stipends, top-ups, then the batch: each a constant number of statements, all in one
-    transaction, and one audit record for the whole close. `progress(CloseStage)` is told as
-    each stage starts."""
-    progress = progress or (lambda stage: None)
-    program = period.program
-    _lock_program(program)
+def _closable(period: PayoutPeriod) -> PayoutPeriod:
+    """The period, locked with its program, if it can be closed now; CompensationError if not."""
+    _lock_program(period.program)
     period = PayoutPeriod.objects.select_for_update().select_related("program").get(pk=period.pk)
     if period.is_closed:
         raise CompensationError(f"The period {period.start} to {period.end} is already closed.")
@@ -157,40 +152,48 @@ def close_period(*, period: PayoutPeriod, actor, progress=None) -> PayoutBatch:
             f"The period runs until {period.end}: close it once that day is over."
         )
     earlier_open = PayoutPeriod.objects.filter(
-        program=program, status=PayoutPeriod.Status.OPEN, end__lt=period.start
+        program=period.program, status=PayoutPeriod.Status.OPEN, end__lt=period.start
     ).first()
     if earlier_open is not None:
         raise CompensationError(
             f"Close the earlier period {earlier_open.start} to {earlier_open.end} first."
         )
+    return period
 
-    # Stipends first: a month's stipend counts toward the floor of the period it ends in.
-    progress(CloseStage(0, len(CLOSE_STAGES), CLOSE_STAGES[0]))
-    months = months_ending_in(period.start, period.end)
-    stipends = {}
-    for month in months:
-        card = stipend_card(program=program, month=month)
+
+def _pay_stipends(period: PayoutPeriod, actor) -> dict[str, int]:
+    """Stipends of the months ending in the period: a month's stipend counts toward the floor of
+    the period it ends in, so they come first. {month: written}."""
+    written = {}
+    for month in months_ending_in(period.start, period.end):
+        card = stipend_card(program=period.program, month=month)
         if card is not None:
-            stipends[f"{month:%Y-%m}"] = write_stipends(
-                program=program, month=month, card=card, actor=actor
+            written[f"{month:%Y-%m}"] = write_stipends(
+                program=period.program, month=month, card=card, actor=actor
             )
-    progress(CloseStage(1, len(CLOSE_STAGES), CLOSE_STAGES[1]))
-    top_ups = None
-    if period.minimum_hourly_rate > 0:
-        top_ups = write_top_ups(
-            program=program,
-            period_start=period.start,
-            period_end=period.end,
-            floor_per_hour=period.minimum_hourly_rate,
-            currency=top_up_currency(
-                program=program, period_start=period.start, period_end=period.end
-            ),
-            actor=actor,
-        )
+    return written
 
-    progress(CloseStage(2, len(CLOSE_STAGES), CLOSE_STAGES[2]))
+
+def _top_up(period: PayoutPeriod, actor):
+    if period.minimum_hourly_rate <= 0:
+        return None
+    return write_top_ups(
+        program=period.program,
+        period_start=period.start,
+        period_end=period.end,
+        floor_per_hour=period.minimum_hourly_rate,
+        currency=top_up_currency(
+            program=period.program, period_start=period.start, period_end=period.end
+        ),
+        actor=actor,
+    )
+
+
+def _freeze_and_close(period: PayoutPeriod, actor, *, stipends, top_ups) -> PayoutBatch:
+    """The batch and its lines, the period closed, and the one audit record of the close."""
+    months = months_ending_in(period.start, period.end)
     batch = PayoutBatch.objects.create(period=period, created_by=actor)
-    _freeze_lines(batch=batch, program=program, months=months)
+    _freeze_lines(batch=batch, program=period.program, months=months)
     totals = (
         Payout.objects.filter(batch=batch)
         .order_by("currency")
@@ -198,7 +201,6 @@ def close_period(*, period: PayoutPeriod, actor, progress=None) -> PayoutBatch:
         .annotate(lines=Count("pk"), owed_cents=sum_cents())
     )
     totals = {row["currency"]: row for row in totals}
-
     period.status = PayoutPeriod.Status.CLOSED
     period.closed_by = actor
     period.closed_at = timezone.now()
@@ -217,7 +219,34 @@ def close_period(*, period: PayoutPeriod, actor, progress=None) -> PayoutBatch:
         top_ups_total=str(top_ups.total) if top_ups else "0.00",
         top_ups_currency=top_ups.currency if top_ups else None,
     )
-    progress(CloseStage(3, len(CLOSE_STAGES), "Closed"))
+    return batch
+
+
+@transaction.atomic
+def close_period(*, period: PayoutPeriod, actor) -> PayoutBatch:
+    """Stipends, top-ups, then the batch, in one transaction: each a constant number of
+    statements, and one audit record for the whole close."""
+    period = _closable(period)
+    stipends = _pay_stipends(period, actor)
+    top_ups = _top_up(period, actor)
+    return _freeze_and_close(period, actor, stipends=stipends, top_ups=top_ups)
+
+
+def close_period_in_stages(*, period: PayoutPeriod, actor, progress) -> PayoutBatch:
+    """The same close as close_period, one transaction per stage, telling `progress(CloseStage)`
+    before each, so a page can show how far it got (a running transaction's writes are not
+    visible to it). Stipends and top-ups are idempotent: if the close dies after them, running
+    it again writes none twice and freezes them into the batch."""
+    for done, label in enumerate(CLOSE_STAGES):
+        progress(CloseStage(done, len(CLOSE_STAGES), label))
+        with transaction.atomic():
+            locked = _closable(period)
+            if done == 0:
+                stipends = _pay_stipends(locked, actor)
+            elif done == 1:
+                top_ups = _top_up(locked, actor)
+            else:
+                batch = _freeze_and_close(locked, actor, stipends=stipends, top_ups=top_ups)
     return batch
 
 
