@@ -1,14 +1,13 @@
 """Finance actions that run in the background: closing a period, paying a month's stipends.
 
 The request only queues the work (compensation.background) and returns; the page shows the
-operation's progress in a fragment that htmx polls until it is finished, then reloads the page.
+operation's progress in a fragment that htmx polls (console/operation_views.py).
 """
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
 
 from accessprogram.compensation import background
 from accessprogram.compensation.models import PayoutPeriod
@@ -59,21 +58,3 @@ def queue_stipends(request, program, *, month) -> None:
         request,
         f"Paying stipends for {month:%B %Y}…" if started else "That stipend run is already going.",
     )
-
-
-@staff_required
-@require_GET
-def operation_progress(request, slug, operation_id):
-    """The progress fragment htmx polls; once a live operation finishes, the page reloads."""
-    program = program_for(request.user, slug, roles=FINANCE_ROLES)
-    operation = get_object_or_404(BackgroundOperation, pk=operation_id, program=program)
-    if operation.kind not in BackgroundOperation.Kind.values:
-        raise Http404
-    response = render(
-        request,
-        "console/finance/_operation.html",
-        {"program": program, "operation": operation},
-    )
-    if request.GET.get("polling") and not operation.is_live:
-        response["HX-Refresh"] = "true"
-    return response

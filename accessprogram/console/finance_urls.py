@@ -20,11 +20,6 @@ urlpatterns = [
     path(P + "periods/", views.periods, name="finance-periods"),
     path(P + "periods/<int:period_id>/", views.period_page, name="finance-period"),
     path(P + "periods/<int:period_id>/close", operations.period_close, name="finance-period-close"),
-    path(
-        P + "operations/<int:operation_id>/",
-        operations.operation_progress,
-        name="finance-operation",
-    ),
     path(P + "periods/<int:period_id>/payouts.csv", views.period_csv, name="finance-period-csv"),
     path(
         P + "periods/<int:period_id>/statements/<int:membership_id>/",

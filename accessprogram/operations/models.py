@@ -1,4 +1,5 @@
-"""Long operations run off the request path (a payout close, a stipend run), with their progress.
+"""Long operations run off the request path (a payout close, a stipend run, a CSV import), with
+their progress.
 
 A person asks for one on a page; a Celery task runs it and reports how far it got; the page polls
 that progress. At most one live (queued or running) operation per kind, program and subject, held
@@ -18,6 +19,7 @@ class BackgroundOperation(models.Model):
     class Kind(models.TextChoices):
         PAYOUT_CLOSE = "payout_close", "Payout period close"
         STIPEND_RUN = "stipend_run", "Stipend run"
+        INVITATION_IMPORT = "invitation_import", "Invitation import"
 
     class Status(models.TextChoices):
         QUEUED = "queued"
@@ -31,6 +33,7 @@ class BackgroundOperation(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    payload = models.TextField(blank=True, help_text="Its input, e.g. the CSV text to import.")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)

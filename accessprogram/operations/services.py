@@ -17,7 +17,13 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def start_operation(
-    *, kind: str, program: Program, subject: str, requested_by, enqueue: Callable[[int], None]
+    *,
+    kind: str,
+    program: Program,
+    subject: str,
+    requested_by,
+    enqueue: Callable[[int], None],
+    payload: str = "",
 ) -> tuple[BackgroundOperation, bool]:
     """Queue an operation and `enqueue(id)` its task once committed; (operation, started).
 
@@ -32,7 +38,11 @@ def start_operation(
     try:
         with transaction.atomic():
             operation = BackgroundOperation.objects.create(
-                kind=kind, program=program, subject=subject, requested_by=requested_by
+                kind=kind,
+                program=program,
+                subject=subject,
+                requested_by=requested_by,
+                payload=payload,
             )
     except IntegrityError:
         existing = live.first()
@@ -62,6 +72,8 @@ def report_progress(operation: BackgroundOperation, *, done: int, total: int, st
 
 
 def finish(operation: BackgroundOperation, *, result: dict) -> None:
+    """Done, with `result` (a dict with a `summary` line for the page). Called inside the work's
+    last transaction where it can be, so the work and "done" commit together."""
     BackgroundOperation.objects.filter(pk=operation.pk).update(
         status=BackgroundOperation.Status.DONE,
         result=result,

@@ -130,7 +130,7 @@ def test_the_progress_fragment_polls_while_live_and_reloads_when_done(
 ):
     client.force_login(finance.user)
     operation, _ = background.queue_period_close(period=period, actor=finance.user)
-    fragment_url = reverse("console:finance-operation", args=[program.slug, operation.pk])
+    fragment_url = reverse("console:operation", args=[program.slug, operation.pk])
 
     page = client.get(reverse("console:finance-period", args=[program.slug, period.pk]))
     html = page.content.decode()
@@ -149,5 +149,5 @@ def test_other_programs_operations_are_not_found(client, period, finance):
     operation, _ = background.queue_period_close(period=period, actor=finance.user)
     outsider = MembershipFactory(role=Membership.Role.FINANCE)
     client.force_login(outsider.user)
-    url = reverse("console:finance-operation", args=[outsider.program.slug, operation.pk])
+    url = reverse("console:operation", args=[outsider.program.slug, operation.pk])
     assert client.get(url).status_code == 404
