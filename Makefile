@@ -46,6 +46,7 @@ bench: install
 	$(BIN)/python bench/bench_revoke_to_cancel.py
 	$(BIN)/python bench/bench_rendition.py
 	$(BIN)/python bench/bench_claims.py
+	$(BIN)/python bench/bench_kill_switch_under_load.py
 
 clean:
 	rm -rf $(VENV) var
