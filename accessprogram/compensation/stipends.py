@@ -172,7 +172,7 @@ def award_stipends(*, program: Program, month: datetime.date, actor=None) -> Sti
         return run
     run.currency, run.amount = card.currency, card.monthly_stipend
     # One run of a program at a time: ids written after this point are this run's.
-    Program.objects.select_for_update().filter(pk=program.pk).first()
+    Program.objects.select_for_update(no_key=True).filter(pk=program.pk).first()
     month_stipends = LedgerEntry.objects.filter(
         program=program, kind=LedgerEntry.Kind.STIPEND, pays_from=first
     )

@@ -34,7 +34,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership, Program
 
-from .bulk import CentsToMoney, created_now, insert_from_select, sum_cents
+from .bulk import CentsToMoney, cents, created_now, insert_from_select
 from .models import LedgerEntry, TimeLog
 from .money import CompensationError, to_currency, to_money
 from .selectors import (
@@ -75,22 +75,28 @@ def _of_tester(queryset, value) -> Coalesce:
 
 
 def _earned_cents(*, period_start, period_end, currency: str) -> Coalesce:
-    """selectors.period_earnings for every tester at once, in cents."""
+    """selectors.period_earnings of each tester, in cents: an aggregate over the tester's ledger
+    entries (one join and a GROUP BY for all testers, not a subquery per tester)."""
     start, end = period_bounds(period_start=period_start, period_end=period_end)
     stipend = LedgerEntry.Kind.STIPEND
     by_date = [str(kind) for kind in FLOOR_EARNING_KINDS if kind != stipend]
     months = months_ending_in(period_start, period_end)
-    earned = Q(created_at__gte=start, created_at__lt=end) & (
-        Q(kind__in=by_date) | Q(kind=LedgerEntry.Kind.REVERSAL, reverses__kind__in=by_date)
+
+    def entry(**lookups) -> Q:
+        return Q(**{f"ledger_entries__{name}": value for name, value in lookups.items()})
+
+    earned = entry(created_at__gte=start, created_at__lt=end) & (
+        entry(kind__in=by_date) | entry(kind=LedgerEntry.Kind.REVERSAL, reverses__kind__in=by_date)
     )
     if months:  # a month's stipend counts in the period its month ends in, whenever written
-        earned |= Q(kind=stipend, pays_from__in=months) | Q(
+        earned |= entry(kind=stipend, pays_from__in=months) | entry(
             kind=LedgerEntry.Kind.REVERSAL, reverses__kind=stipend, reverses__pays_from__in=months
         )
-    entries = LedgerEntry.objects.filter(membership=OuterRef("pk"), currency=currency).filter(
-        earned
+    return Coalesce(
+        Sum(cents("ledger_entries__amount"), filter=entry(currency=currency) & earned),
+        Value(0),
+        output_field=BigIntegerField(),
     )
-    return _of_tester(entries, sum_cents())
 
 
 def _owed_cents(*, period_start, period_end, floor_per_hour: Decimal) -> ExpressionWrapper:
@@ -205,7 +211,7 @@ def close_period_top_ups(
         program=program, period_start=period_start, period_end=period_end, currency=currency
     )
     # One close of a program at a time, so two closes compute from the same entries.
-    Program.objects.select_for_update().filter(pk=program.pk).first()
+    Program.objects.select_for_update(no_key=True).filter(pk=program.pk).first()
     write_top_ups(
         program=program,
         period_start=period_start,
