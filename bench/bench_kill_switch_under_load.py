@@ -238,15 +238,31 @@ def timed_close(period, staff) -> tuple[float, int, object]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from accessprogram.compensation import tasks
     from accessprogram.compensation.background import queue_period_close
     from accessprogram.compensation.tasks import run_period_close
 
     operation, _ = queue_period_close(period=period, actor=staff)
-    with CaptureQueriesContext(connection) as captured:
-        began = time.perf_counter()
-        run_period_close(operation.pk)
-        seconds = time.perf_counter() - began
+    stages = []  # (label, seconds since the start) as each stage begins
+    report = tasks.operations.report_progress
+
+    def timing(operation, *, done, total, stage):
+        stages.append((stage, time.perf_counter() - began))
+        report(operation, done=done, total=total, stage=stage)
+
+    tasks.operations.report_progress = timing
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            began = time.perf_counter()
+            run_period_close(operation.pk)
+            seconds = time.perf_counter() - began
+    finally:
+        tasks.operations.report_progress = report
     operation.refresh_from_db()
+    marks = [*stages, ("done", seconds)]
+    operation.stage_seconds = {
+        label: round(marks[n + 1][1] - at, 2) for n, (label, at) in enumerate(marks[:-1])
+    }
     return seconds, len(captured.captured_queries), operation
 
 
@@ -276,7 +292,7 @@ def main() -> int:
     logging.getLogger("django.request").setLevel(logging.ERROR)
     logging.getLogger("kombu.connection").setLevel(logging.ERROR)
     from django.contrib.auth import get_user_model
-    from django.db import connection
+    from django.db import DatabaseError, connection
 
     from accessprogram.access.models import ApiToken
     from accessprogram.access.revocation import kill_switch, resume_program
@@ -338,10 +354,15 @@ def main() -> int:
 
         latencies: dict[str, list[float]] = {"kill_switch": [], "resume": [], "revoke_token": []}
 
+        refused: list[str] = []  # safety actions that raised (e.g. a deadlock): counted, reported
+
         def safety_actions():
             def timed(kind, action):
                 started = time.perf_counter()
-                action()
+                try:
+                    action()
+                except DatabaseError as error:
+                    refused.append(f"{kind}: {str(error).splitlines()[0]}")
                 latencies[kind].append((time.perf_counter() - started) * 1000)
 
             time.sleep(0.2)  # let the bulk work get going first
@@ -391,11 +412,15 @@ def main() -> int:
                     f"  {kind:<13} n={len(values):<3} p50 {statistics.median(values):7.1f} ms, "
                     f"p99 {percentile(values, 0.99):7.1f} ms, max {max(values):7.1f} ms"
                 )
+        for problem in refused:
+            failures.append(f"safety action failed: {problem}")
         print(
             f"  alongside: invitation import of {args.csv_rows} rows ({import_op.status}), "
             f"{claims['count']} claims by {len(reviewers)} reviewers"
         )
         print(f"  payout close 100 testers (alone): {small_seconds:.2f} s, {small_queries} queries")
+        if close_op is not None:
+            print(f"  payout close stages (s): {close_op.stage_seconds}")
         every = [value for values in latencies.values() for value in values]
         print(
             f"kill switch under load: p50 {statistics.median(every):.0f} ms, "

@@ -53,10 +53,6 @@ class TopUpRun:
     currency: str
 
 
-def top_up_key(*, membership: Membership, period_start, period_end) -> str:
-    return f"topup:{membership.pk}:{period_start}:{period_end}"
-
-
 def top_up_currency(*, program: Program, period_start, period_end, currency=None) -> str:
     """`currency`, or that of the rate card in effect at the end of the period."""
     if currency is None:

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accessprogram.audit.models import AuditRecord
 from accessprogram.operations.models import BackgroundOperation
 from accessprogram.operations.tasks import queue_invitation_import, run_invitation_import
 from accessprogram.programs import invitations
@@ -35,6 +36,10 @@ def test_the_import_runs_once_and_a_second_file_waits(program, manager, mailoutb
     assert operation.status == BackgroundOperation.Status.DONE
     assert operation.result["summary"] == "3 invitations sent."
     assert Invitation.objects.count() == 3
+    (summary,) = AuditRecord.objects.filter(action__startswith="invitation.")
+    assert summary.action == "invitation.import" and summary.data["count"] == 3
+    assert summary.data["emails"] == [f"tester{i}@example.com" for i in range(3)]
+    assert len(mailoutbox) == 0  # sent by their own tasks once the import has committed
 
     run_invitation_import(operation.pk)  # redelivered: finds it done, invites nobody again
     assert Invitation.objects.count() == 3
