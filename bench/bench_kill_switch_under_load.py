@@ -246,9 +246,10 @@ def timed_close(period, staff) -> tuple[float, int, object]:
     stages = []  # (label, seconds since the start) as each stage begins
     report = tasks.operations.report_progress
 
-    def timing(operation, *, done, total, stage):
-        stages.append((stage, time.perf_counter() - began))
-        report(operation, done=done, total=total, stage=stage)
+    def timing(reported, *, done, total, stage):
+        if reported.pk == operation.pk:  # not the import's, which runs at the same time
+            stages.append((stage, time.perf_counter() - began))
+        report(reported, done=done, total=total, stage=stage)
 
     tasks.operations.report_progress = timing
     try:

@@ -17,7 +17,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import CharField, Count, F, IntegerField, Q, Value
 from django.utils import timezone
 
@@ -240,22 +240,38 @@ def close_period(*, period: PayoutPeriod, actor) -> PayoutBatch:
     return _freeze_and_close(period, actor, stipends=stipends, top_ups=top_ups)
 
 
+DEADLOCK_RETRIES = 3
+
+
+def _deadlocked(error: OperationalError) -> bool:
+    # PostgreSQL's deadlock_detected and serialization_failure: the stage was rolled back whole.
+    return getattr(error.__cause__, "sqlstate", None) in ("40P01", "40001")
+
+
 def close_period_in_stages(*, period: PayoutPeriod, actor, progress) -> PayoutBatch:
     """The same close as close_period, one transaction per stage, telling `progress(CloseStage)`
     before each, so a page can show how far it got (a running transaction's writes are not
     visible to it). Stipends and top-ups are idempotent: if the close dies after them, running
-    it again writes none twice and freezes them into the batch."""
+    it again writes none twice and freezes them into the batch. A stage the database rolled back
+    to break a deadlock (with a revocation, say) is run again, a few times."""
+    results = {}
     for done, label in enumerate(CLOSE_STAGES):
         progress(CloseStage(done, len(CLOSE_STAGES), label))
-        with transaction.atomic():
-            locked = _closable(period)
-            if done == 0:
-                stipends = _pay_stipends(locked, actor)
-            elif done == 1:
-                top_ups = _top_up(locked, actor)
-            else:
-                batch = _freeze_and_close(locked, actor, stipends=stipends, top_ups=top_ups)
-    return batch
+        for attempt in range(DEADLOCK_RETRIES + 1):
+            try:
+                with transaction.atomic():
+                    locked = _closable(period)
+                    if done == 0:
+                        results["stipends"] = _pay_stipends(locked, actor)
+                    elif done == 1:
+                        results["top_ups"] = _top_up(locked, actor)
+                    else:
+                        return _freeze_and_close(locked, actor, **results)
+                break
+            except OperationalError as error:
+                if attempt == DEADLOCK_RETRIES or not _deadlocked(error):
+                    raise
+    raise AssertionError("unreachable: the last stage returns the batch")
 
 
 def _money(cents: int) -> Decimal:

@@ -151,3 +151,28 @@ def test_other_programs_operations_are_not_found(client, period, finance):
     client.force_login(outsider.user)
     url = reverse("console:operation", args=[outsider.program.slug, operation.pk])
     assert client.get(url).status_code == 404
+
+
+def test_a_stage_rolled_back_by_a_deadlock_is_run_again(period, finance, monkeypatch):
+    from django.db import OperationalError
+
+    from accessprogram.compensation import payouts
+
+    class DeadlockDetected(Exception):
+        sqlstate = "40P01"
+
+    real_top_up = payouts._top_up
+    calls = []
+
+    def deadlocks_once(locked, actor):
+        calls.append(1)
+        if len(calls) == 1:
+            real_top_up(locked, actor)  # writes, then the database rolls the stage back
+            raise OperationalError("deadlock detected") from DeadlockDetected()
+        return real_top_up(locked, actor)
+
+    monkeypatch.setattr(payouts, "_top_up", deadlocks_once)
+    batch = close_period_in_stages(period=period, actor=finance.user, progress=lambda stage: None)
+    assert len(calls) == 2
+    assert LedgerEntry.objects.filter(kind="minimum_top_up").count() == 1
+    assert batch.lines.get().amount == Decimal("60.00")
