@@ -1,7 +1,7 @@
 """Settings read from the environment (12-factor).
 
-With no variables set this is the embedded default: SQLite in WAL mode, a Celery broker on the
-local filesystem (no server process), local media storage and console email. DATABASE_URL,
+With no variables set this is the embedded default: SQLite in WAL mode, a Celery broker in its
+own SQLite file (no server process), local media storage and console email. DATABASE_URL,
 CELERY_BROKER_URL, REDIS_URL, AWS_* storage settings and ENGINE_URL switch to production parts.
 """
 
@@ -196,16 +196,13 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="early-access@localhost")
 
 # --- Celery ---------------------------------------------------------------------------------
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = Path(env("CELERY_BROKER_FOLDER", default=str(VAR_DIR / "broker")))
-    _broker_dir.mkdir(parents=True, exist_ok=True)
+# Embedded default: a broker in its own SQLite file (accessprogram.runtime.broker: claims survive
+# a killed worker, unreadable messages are set aside). Production sets redis:// or amqp://.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=f"sqlite:///{VAR_DIR / 'broker.sqlite3'}")
+if CELERY_BROKER_URL.startswith("sqlite://"):
+    CELERY_BROKER_TRANSPORT = "accessprogram.runtime.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir),
-        "data_folder_out": str(_broker_dir),
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-        "polling_interval": env.float("CELERY_POLLING_INTERVAL", default=0.1),
+        "polling_interval": env.float("CELERY_POLLING_INTERVAL", default=0.05),
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -19,6 +19,7 @@ print(json.dumps({
     "db_name": settings.DATABASES["default"]["NAME"],
     "db_conn_max_age": settings.DATABASES["default"].get("CONN_MAX_AGE", 0),
     "broker": settings.CELERY_BROKER_URL,
+    "broker_transport": getattr(settings, "CELERY_BROKER_TRANSPORT", None),
     "cache": settings.CACHES["default"]["BACKEND"],
     "storage": default_storage.__class__.__name__,  # the lazy proxy reports the real class
     "bucket": getattr(default_storage, "bucket_name", None),
@@ -50,7 +51,8 @@ def test_with_no_variables_it_runs_the_embedded_default(tmp_path):
     assert facts["db"] == "django.db.backends.sqlite3"
     assert facts["db_name"] == str(tmp_path / "db.sqlite3")
     assert facts["db_conn_max_age"] == 0
-    assert facts["broker"] == "filesystem://"
+    assert facts["broker"] == f"sqlite:///{tmp_path / 'broker.sqlite3'}"
+    assert facts["broker_transport"] == "accessprogram.runtime.broker:Transport"
     assert facts["cache"].endswith("LocMemCache")
     assert facts["storage"] == "FileSystemStorage"
     assert facts["engine"] == "http://127.0.0.1:8100"
@@ -71,6 +73,7 @@ def test_variables_switch_to_postgres_redis_s3_and_a_remote_engine(tmp_path):
     assert facts["db_name"] == "program"
     assert facts["db_conn_max_age"] == 60
     assert facts["broker"] == "redis://cache.internal:6379/0"
+    assert facts["broker_transport"] is None
     assert facts["cache"].endswith("RedisCache")
     assert facts["storage"] == "S3Storage"
     assert facts["bucket"] == "renders"

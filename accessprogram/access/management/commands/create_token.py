@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from accessprogram.access.scopes import ALL_SCOPES
 from accessprogram.access.services import TokenError, issue_token
 from accessprogram.programs.selectors import tester_memberships
 
@@ -12,8 +13,23 @@ class Command(BaseCommand):
         parser.add_argument("--email", required=True)
         parser.add_argument("--name", default="CLI token")
         parser.add_argument("--program", help="Program slug, when the tester is in several.")
+        parser.add_argument(
+            "--scope",
+            action="append",
+            choices=ALL_SCOPES,
+            dest="scopes",
+            help="A permission the token gets (repeat for several; default: all of them).",
+        )
+        parser.add_argument(
+            "--network",
+            action="append",
+            dest="networks",
+            default=[],
+            help="Only usable from this IP address or CIDR network (repeat for several).",
+        )
+        parser.add_argument("--daily-limit", type=int, help="At most this many generations a day.")
 
-    def handle(self, *args, email, name, program, **options):
+    def handle(self, *args, email, name, program, scopes, networks, daily_limit, **options):
         users = list(get_user_model().objects.filter(email__iexact=email)[:2])
         if not users:
             raise CommandError(f"No user with email {email}.")
@@ -32,7 +48,13 @@ class Command(BaseCommand):
             slugs = ", ".join(m.program.slug for m in memberships)
             raise CommandError(f"{email} tests several programs; pass --program ({slugs}).")
         try:
-            issued = issue_token(membership=memberships[0], name=name)
+            issued = issue_token(
+                membership=memberships[0],
+                name=name,
+                scopes=scopes,
+                allowed_networks=networks,
+                daily_generation_limit=daily_limit,
+            )
         except TokenError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(issued.secret)
