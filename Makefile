@@ -72,6 +72,7 @@ bench: install
 	$(BIN)/python bench/bench_claims.py
 	$(BIN)/python bench/bench_broker.py
 	$(BIN)/python bench/bench_metrics.py
+	$(BIN)/python bench/bench_kill_switch_under_load.py
 
 clean:
 	rm -rf $(VENV) var

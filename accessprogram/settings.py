@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "accessprogram.accounts",
     "accessprogram.audit",
     "accessprogram.programs",
+    "accessprogram.operations",
     "accessprogram.access",
     "accessprogram.compensation",
     "generation",

@@ -164,6 +164,10 @@ class LedgerEntry(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The dates a periodic award pays for: a stipend's month, a top-up's payout period. Stored,
+    # not parsed out of the key, so a close finds them by index and a re-run writes nothing.
+    pays_from = models.DateField(null=True, blank=True)
+    pays_until = models.DateField(null=True, blank=True)
 
     objects = LedgerEntryQuerySet.as_manager()
 
@@ -173,10 +177,25 @@ class LedgerEntry(models.Model):
         indexes = [
             models.Index(fields=["membership", "currency", "created_at"]),
             models.Index(fields=["program", "created_at"]),
+            models.Index(fields=["program", "kind", "pays_from"]),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(currency__in=Currency.values), name="ledger_currency_known"
+            ),
+            models.UniqueConstraint(
+                fields=["membership", "kind", "pays_from", "pays_until"],
+                condition=models.Q(pays_from__isnull=False),
+                name="ledger_one_periodic_award_per_tester",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pays_from__isnull=True, pays_until__isnull=True)
+                | models.Q(
+                    kind__in=["stipend", "minimum_top_up"],
+                    pays_from__isnull=False,
+                    pays_until__gte=models.F("pays_from"),
+                ),
+                name="ledger_pays_for_dates_of_periodic_awards",
             ),
             models.CheckConstraint(
                 condition=(

@@ -99,20 +99,15 @@ def period_earnings(
     )
     if stipend not in kinds:
         return earned
-    keys = [
-        stipend_key(membership=membership, month=month)
-        for month in months_ending_in(period_start, period_end)
-    ]
+    # A month's stipend counts in the period its month ends in, whenever it was written.
+    months = months_ending_in(period_start, period_end)
+    if not months:
+        return earned
     stipends = LedgerEntry.objects.filter(membership=membership, currency=currency).filter(
-        Q(kind=stipend, idempotency_key__in=keys)
-        | Q(kind=LedgerEntry.Kind.REVERSAL, reverses__idempotency_key__in=keys)
+        Q(kind=stipend, pays_from__in=months)
+        | Q(kind=LedgerEntry.Kind.REVERSAL, reverses__kind=stipend, reverses__pays_from__in=months)
     )
     return earned + sum_amounts(stipends)
-
-
-def stipend_key(*, membership: Membership, month: datetime.date) -> str:
-    """The idempotency key of a tester's stipend for the month of `month`."""
-    return f"stipend:{membership.pk}:{month:%Y-%m}"
 
 
 def months_ending_in(start: datetime.date, end: datetime.date) -> list[datetime.date]:

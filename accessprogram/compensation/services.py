@@ -1,7 +1,7 @@
 """Writes for compensation: rate cards, awards and reversals, time logs, period top-ups."""
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,7 +12,8 @@ from accessprogram.programs.models import Membership, Program
 from .gates import time_log_refusal
 from .models import RATE_FIELDS, LedgerEntry, RateCard, TimeLog
 from .money import CENT, CompensationError, to_currency, to_money
-from .selectors import current_rate_card, minimum_top_up, period_bounds
+from .selectors import current_rate_card
+from .topups import close_period_top_ups
 
 __all__ = [
     "CompensationError",
@@ -279,78 +280,6 @@ def reject_time_log(*, time_log: TimeLog, reason: str, actor) -> TimeLog:
     time_log.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     record(action="compensation.time_log.reject", target=time_log, actor=actor, reason=reason)
     return time_log
-
-
-def top_up_key(*, membership: Membership, period_start, period_end) -> str:
-    return f"topup:{membership.pk}:{period_start}:{period_end}"
-
-
-@transaction.atomic
-def close_period_top_ups(
-    *,
-    program: Program,
-    period_start: datetime.date,
-    period_end: datetime.date,
-    floor_per_hour,
-    actor,
-    currency: str | None = None,
-) -> list[LedgerEntry]:
-    """Write the minimum-rate top-up of every tester of the program for the period.
-
-    `currency` defaults to that of the rate card in effect at the end of the period. Closing
-    again keeps the top-ups already written (one per tester and period, by key).
-    """
-    if period_end < period_start:
-        raise CompensationError("The period ends before it starts.")
-    floor_per_hour = to_money(floor_per_hour, what="hourly floor")
-    if currency is None:
-        _, end = period_bounds(period_start=period_start, period_end=period_end)
-        card = current_rate_card(program=program, at=end)
-        if card is None:
-            raise CompensationError("Name a currency: the program has no rate card yet.")
-        currency = card.currency
-    currency = to_currency(currency)
-    # One close of a program at a time, so two closes compute from the same entries.
-    Program.objects.select_for_update().filter(pk=program.pk).first()
-    top_ups = []
-    testers = Membership.objects.filter(program=program, role=Membership.Role.TESTER)
-    for membership in testers.order_by("pk"):
-        key = top_up_key(membership=membership, period_start=period_start, period_end=period_end)
-        existing = LedgerEntry.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            top_ups.append(existing)
-            continue
-        amount = minimum_top_up(
-            membership=membership,
-            period_start=period_start,
-            period_end=period_end,
-            floor_per_hour=floor_per_hour,
-            currency=currency,
-        )
-        if amount > 0:
-            top_ups.append(
-                award(
-                    membership=membership,
-                    kind=LedgerEntry.Kind.MINIMUM_TOP_UP,
-                    amount=amount,
-                    currency=currency,
-                    idempotency_key=key,
-                    memo=f"Minimum {floor_per_hour}/h for {period_start} to {period_end}",
-                    actor=actor,
-                )
-            )
-    record(
-        action="compensation.period.top_ups",
-        target=program,
-        actor=actor,
-        period_start=period_start,
-        period_end=period_end,
-        floor_per_hour=floor_per_hour,
-        currency=currency,
-        total=sum((entry.amount for entry in top_ups), Decimal("0.00")),
-        count=len(top_ups),
-    )
-    return top_ups
 
 
 # --- Awards on events (called by feedback, review and the console) ----------------------------

@@ -6,34 +6,68 @@ Revocations are read from the audit log, the one record of when they happened th
 may read (access sits beside compensation, not below it). Suspensions are temporary and do not
 cost a tester the stipend.
 
-One entry per membership and month (idempotency key `stipend:<membership>:<YYYY-MM>`), so running
-it again, daily from Celery beat or by hand from the console, never pays twice.
+One entry per membership and month (the month's dates stored on the entry, unique per tester;
+idempotency key `stipend:<membership>:<YYYY-MM>`), so running it again, daily from Celery beat,
+by hand from the console or within a period's close, never pays twice. Every eligible tester is
+paid by one `INSERT ... SELECT` (see bulk.py): the statements sent do not grow with the program.
 """
 
 import calendar
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from accessprogram.audit.models import AuditRecord
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership, Program
 
-from .models import LedgerEntry
+from .bulk import created_now, insert_from_select
+from .models import LedgerEntry, RateCard
 from .money import CompensationError
-from .selectors import current_rate_card, period_bounds, stipend_key
-from .services import award
+from .selectors import current_rate_card, period_bounds
 
 
 @dataclass
 class StipendRun:
     month: datetime.date
-    paid: list[LedgerEntry] = field(default_factory=list)  # written by this run
+    paid_count: int = 0  # written by this run
     already_paid: int = 0  # written by an earlier run
     currency: str = ""
     amount: object = None
+    program_id: int | None = None
+    _written_after: int = 0  # ledger ids above this one of the month's stipends are this run's
+
+    @property
+    def paid(self) -> list[LedgerEntry]:
+        """The entries this run wrote, read on demand (a big run's callers want the count)."""
+        if not self.paid_count:
+            return []
+        return list(
+            LedgerEntry.objects.filter(
+                program_id=self.program_id,
+                kind=LedgerEntry.Kind.STIPEND,
+                pays_from=self.month,
+                pk__gt=self._written_after,
+            ).order_by("membership_id")
+        )
 
 
 def month_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -47,39 +81,80 @@ def previous_month(today: datetime.date | None = None) -> datetime.date:
     return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
 
 
-def _revocations(program: Program) -> list[tuple[str, int, datetime.datetime]]:
-    records = AuditRecord.objects.filter(action="access.revocation", data__program=program.slug)
-    return [
-        (str(r.data.get("level")), int(r.data.get("target_id") or 0), r.occurred_at)
-        for r in records.only("data", "occurred_at")
-    ]
+def _revoked(program: Program, level: str, *, before: datetime.datetime | None = None) -> QuerySet:
+    """Ids of the `level` targets revoked in `program` (before `before`), as a subquery."""
+    records = AuditRecord.objects.filter(
+        action="access.revocation", data__program=program.slug, data__level=level
+    )
+    if before is not None:
+        records = records.filter(occurred_at__lt=before)
+    target = Cast(KeyTextTransform("target_id", "data"), BigIntegerField())
+    # No NULLs: one in a NOT IN list would exclude every tester.
+    return records.annotate(target=target).filter(target__isnull=False).values("target")
 
 
-def eligible_memberships(*, program: Program, month: datetime.date) -> list[Membership]:
+def eligible_memberships(*, program: Program, month: datetime.date) -> QuerySet:
     """Tester memberships that held access during `month` (see the module docstring)."""
     first, last = month_of(month)
     _, month_end = period_bounds(period_start=first, period_end=last)
-    revocations = _revocations(program)
-    revoked_by_end = {(level, target) for level, target, at in revocations if at < month_end}
-    revoked_ever = {(level, target) for level, target, _ in revocations}
-    if ("program", program.pk) in revoked_by_end:
-        return []
-    testers = Membership.objects.filter(
-        program=program, role=Membership.Role.TESTER, joined_at__lt=month_end
-    ).order_by("pk")
-    eligible = []
-    for membership in testers:
-        if ("membership", membership.pk) in revoked_by_end:
-            continue
-        if membership.cohort_id and ("cohort", membership.cohort_id) in revoked_by_end:
-            continue
+    if _revoked(program, "program", before=month_end).filter(target=program.pk).exists():
+        return Membership.objects.none()
+    revoked_by_end = _revoked(program, "membership", before=month_end)
+    return (
+        Membership.objects.filter(
+            program=program, role=Membership.Role.TESTER, joined_at__lt=month_end
+        )
+        .exclude(pk__in=revoked_by_end)
+        .exclude(cohort__in=_revoked(program, "cohort", before=month_end))
         # Removed with no record of when: not known to have held access, so not paid.
-        if membership.status == Membership.Status.REMOVED and (
-            ("membership", membership.pk) not in revoked_ever
-        ):
-            continue
-        eligible.append(membership)
-    return eligible
+        .exclude(Q(status=Membership.Status.REMOVED) & ~Q(pk__in=_revoked(program, "membership")))
+    )
+
+
+def stipend_card(*, program: Program, month: datetime.date) -> RateCard | None:
+    """The rates in effect at the end of `month`, if they pay a stipend at all."""
+    first, last = month_of(month)
+    _, month_end = period_bounds(period_start=first, period_end=last)
+    card = current_rate_card(program=program, at=month_end - datetime.timedelta(microseconds=1))
+    return card if card is not None and card.monthly_stipend > 0 else None
+
+
+def write_stipends(*, program: Program, month: datetime.date, card: RateCard, actor) -> int:
+    """Insert the month's stipend of every eligible tester not paid yet; how many were written.
+
+    No audit record: callers write one summary for the whole run. The caller holds the program
+    lock, so two runs never compute from different pictures."""
+    first, last = month_of(month)
+    paid = LedgerEntry.objects.filter(
+        membership=OuterRef("pk"), kind=LedgerEntry.Kind.STIPEND, pays_from=first, pays_until=last
+    )
+    unpaid = eligible_memberships(program=program, month=first).exclude(Exists(paid))
+    return insert_from_select(
+        LedgerEntry,
+        unpaid,
+        {
+            "membership_id": F("pk"),
+            "program_id": Value(program.pk, output_field=IntegerField()),
+            "kind": Value(LedgerEntry.Kind.STIPEND.value, output_field=CharField()),
+            "amount": Value(
+                card.monthly_stipend, output_field=LedgerEntry._meta.get_field("amount")
+            ),
+            "currency": Value(card.currency, output_field=CharField()),
+            "idempotency_key": Concat(
+                Value("stipend:"),
+                Cast("pk", CharField()),
+                Value(f":{first:%Y-%m}"),
+                output_field=CharField(),
+            ),
+            "memo": Value(
+                f"Stipend for {first:%B %Y} (rates v{card.version})", output_field=CharField()
+            ),
+            "created_at": Value(created_now(), output_field=DateTimeField()),
+            "created_by_id": Value(getattr(actor, "pk", None), output_field=IntegerField()),
+            "pays_from": Value(first, output_field=DateField()),
+            "pays_until": Value(last, output_field=DateField()),
+        },
+    )
 
 
 @transaction.atomic
@@ -91,35 +166,32 @@ def award_stipends(*, program: Program, month: datetime.date, actor=None) -> Sti
         raise CompensationError(
             f"{first:%B %Y} has not ended yet: stipends are paid once the month is over."
         )
-    _, month_end = period_bounds(period_start=first, period_end=last)
-    run = StipendRun(month=first)
-    card = current_rate_card(program=program, at=month_end - datetime.timedelta(microseconds=1))
-    if card is None or card.monthly_stipend <= 0:
+    run = StipendRun(month=first, program_id=program.pk)
+    card = stipend_card(program=program, month=first)
+    if card is None:
         return run
     run.currency, run.amount = card.currency, card.monthly_stipend
-    for membership in eligible_memberships(program=program, month=first):
-        key = stipend_key(membership=membership, month=first)
-        if LedgerEntry.objects.filter(idempotency_key=key).exists():
-            run.already_paid += 1
-            continue
-        run.paid.append(
-            award(
-                membership=membership,
-                kind=LedgerEntry.Kind.STIPEND,
-                amount=card.monthly_stipend,
-                currency=card.currency,
-                idempotency_key=key,
-                memo=f"Stipend for {first:%B %Y} (rates v{card.version})",
-                actor=actor,
-            )
+    # One run of a program at a time: ids written after this point are this run's.
+    Program.objects.select_for_update(no_key=True).filter(pk=program.pk).first()
+    month_stipends = LedgerEntry.objects.filter(
+        program=program, kind=LedgerEntry.Kind.STIPEND, pays_from=first
+    )
+    run._written_after = month_stipends.aggregate(last=Max("pk"))["last"] or 0
+    run.paid_count = write_stipends(program=program, month=first, card=card, actor=actor)
+    run.already_paid = (
+        eligible_memberships(program=program, month=first)
+        .filter(
+            Exists(month_stipends.filter(membership=OuterRef("pk"), pk__lte=run._written_after))
         )
-    if run.paid:
+        .count()
+    )
+    if run.paid_count:
         record(
             action="compensation.stipends",
             target=program,
             actor=actor,
             month=f"{first:%Y-%m}",
-            count=len(run.paid),
+            count=run.paid_count,
             amount=card.monthly_stipend,
             currency=card.currency,
         )

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import finance_operations as operations
 from . import finance_views as views
 
 P = "<slug:slug>/"
@@ -18,7 +19,7 @@ urlpatterns = [
     ),
     path(P + "periods/", views.periods, name="finance-periods"),
     path(P + "periods/<int:period_id>/", views.period_page, name="finance-period"),
-    path(P + "periods/<int:period_id>/close", views.period_close, name="finance-period-close"),
+    path(P + "periods/<int:period_id>/close", operations.period_close, name="finance-period-close"),
     path(P + "periods/<int:period_id>/payouts.csv", views.period_csv, name="finance-period-csv"),
     path(
         P + "periods/<int:period_id>/statements/<int:membership_id>/",

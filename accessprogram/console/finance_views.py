@@ -28,9 +28,11 @@ from accessprogram.compensation.services import (
 )
 from accessprogram.compensation.statements import statement_for
 from accessprogram.compensation.views import statement_response
+from accessprogram.operations.models import BackgroundOperation
 from accessprogram.programs.models import Membership
 
 from .finance_forms import OpenPeriodForm, PaidForm, RateCardForm, ReasonForm, StipendForm
+from .finance_operations import ConfirmCloseForm, period_operation_of, queue_stipends
 from .permissions import FINANCE_ROLES, program_for, programs_for, staff_required
 
 # --- Pages ---------------------------------------------------------------------------------
@@ -58,28 +60,15 @@ def finance_home(request):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def program_finance(request, slug):
-    """Overview of one program's money: rates, open periods, stipends, pending logs."""
+    """Overview of one program's money: rates, open periods, stipends, pending logs. A valid
+    stipend form queues the run (see finance_operations); the page shows its progress."""
     program = _program(request, slug)
     stipend_form = StipendForm(
         request.POST or None, initial={"month": f"{stipends.previous_month():%Y-%m}"}
     )
     if request.method == "POST" and stipend_form.is_valid():
-        try:
-            run = stipends.award_stipends(
-                program=program, month=stipend_form.cleaned_data["month"], actor=request.user
-            )
-        except CompensationError as error:
-            stipend_form.add_error("month", str(error))
-        else:
-            if run.amount is None:
-                messages.info(request, f"No stipend in the rates in effect for {run.month:%B %Y}.")
-            else:
-                messages.success(
-                    request,
-                    f"Stipends for {run.month:%B %Y}: {len(run.paid)} paid now "
-                    f"({run.amount} {run.currency} each), {run.already_paid} paid before.",
-                )
-            return redirect("console:finance-program", slug=slug)
+        queue_stipends(request, program, month=stipend_form.cleaned_data["month"])
+        return redirect("console:finance-program", slug=slug)
     recent_stipends = (
         LedgerEntry.objects.filter(program=program, kind=LedgerEntry.Kind.STIPEND)
         .select_related("membership__user")
@@ -97,6 +86,9 @@ def program_finance(request, slug):
             ).count(),
             "stipend_form": stipend_form,
             "recent_stipends": recent_stipends,
+            "stipend_operation": BackgroundOperation.objects.filter(
+                program=program, kind=BackgroundOperation.Kind.STIPEND_RUN
+            ).first(),
         },
         status=422 if stipend_form.errors else 200,
     )
@@ -214,22 +206,6 @@ def _period(program, period_id) -> PayoutPeriod:
 
 
 @staff_required
-@require_POST
-def period_close(request, slug, period_id):
-    program = _program(request, slug)
-    period = _period(program, period_id)
-    try:
-        batch = payouts.close_period(period=period, actor=request.user)
-    except CompensationError as error:
-        messages.error(request, f"Nothing was changed: {error}")
-        return redirect("console:finance-periods", slug=slug)
-    messages.success(
-        request, f"Period {period.start} to {period.end} is closed: {batch.lines.count()} payouts."
-    )
-    return redirect("console:finance-period", slug=slug, period_id=period.pk)
-
-
-@staff_required
 @require_GET
 def period_page(request, slug, period_id):
     program = _program(request, slug)
@@ -252,6 +228,8 @@ def period_page(request, slug, period_id):
             "lines": lines,
             "totals": batch_totals(lines),
             "to_pay": payout_lines_to_pay(batch).count() if batch else 0,
+            "operation": period_operation_of(period),
+            "confirm_form": ConfirmCloseForm(),
             "testers": Membership.objects.filter(program=program, role=Membership.Role.TESTER)
             .select_related("user")
             .order_by("user__email"),

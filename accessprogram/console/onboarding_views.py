@@ -8,6 +8,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accessprogram.operations.models import BackgroundOperation
+from accessprogram.operations.tasks import queue_invitation_import
 from accessprogram.programs import applications, invitations
 from accessprogram.programs import selectors as program_selectors
 from accessprogram.programs.models import (
@@ -130,6 +132,9 @@ def _invitations_page(request, program, *, invite_form=None, csv_form=None, rows
             ],
             "statuses": Invitation.Status.values,
             "status_filter": status_filter,
+            "operation": BackgroundOperation.objects.filter(
+                program=program, kind=BackgroundOperation.Kind.INVITATION_IMPORT
+            ).first(),
         },
         status=status,
     )
@@ -168,15 +173,24 @@ def invitations_csv(request, slug):
     if not form.is_valid():
         return _invitations_page(request, program, csv_form=form, status=422)
     text = form.cleaned_data["text"]
-    if request.POST.get("confirm") == "yes":
-        try:
-            issued = invitations.bulk_invite(program=program, text=text, actor=request.user)
-        except OnboardingError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"{len(issued)} invitations sent.")
-            return redirect("console:invitations", slug=program.slug)
     rows = invitations.check_csv(program=program, text=text)
+    if request.POST.get("confirm") == "yes":
+        bad = [row for row in rows if row.errors]
+        if not rows or bad:
+            form.add_error(
+                None,
+                f"{len(bad)} of {len(rows)} rows have errors; nothing was sent."
+                if rows
+                else "The file has no rows to invite.",
+            )
+        else:
+            # Checked again, all or nothing, by the task (see operations.tasks).
+            _, started = queue_invitation_import(program=program, text=text, actor=request.user)
+            if started:
+                messages.info(request, f"Inviting {len(rows)} people…")
+            else:
+                messages.warning(request, "An import is already running: wait for it to finish.")
+            return redirect("console:invitations", slug=program.slug)
     bound = CsvForm(initial={"text": text})
     if form.errors:
         bound = form

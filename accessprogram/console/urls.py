@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import access_views, audit_views, onboarding_views, views
+from . import access_views, audit_views, onboarding_views, operation_views, views
 
 app_name = "console"
 
@@ -36,6 +36,11 @@ urlpatterns = [
     path("programs/<slug:slug>/agreements/", onboarding_views.agreements, name="agreements"),
     path(
         "programs/<slug:slug>/invitations/", onboarding_views.invitations_page, name="invitations"
+    ),
+    path(
+        "programs/<slug:slug>/operations/<int:operation_id>/",
+        operation_views.operation_progress,
+        name="operation",
     ),
     path(
         "programs/<slug:slug>/invitations/csv",

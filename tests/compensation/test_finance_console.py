@@ -157,10 +157,19 @@ def test_opening_periods_and_refusing_overlaps(console, program, today):
     assert PayoutPeriod.objects.count() == 1
 
 
-def test_close_pay_and_download(console, program, tester, period, finance):
-    response = console.post(url("finance-period-close", program, period.pk))
+def test_close_pay_and_download(
+    console, program, tester, period, finance, celery_inline, django_capture_on_commit_callbacks
+):
+    unconfirmed = console.post(url("finance-period-close", program, period.pk), follow=True)
+    assert "tick the confirmation" in unconfirmed.content.decode()
+    assert not Payout.objects.exists()
+    # The close is queued; its task runs once the request commits (here, inline).
+    with django_capture_on_commit_callbacks(execute=True):
+        response = console.post(url("finance-period-close", program, period.pk), {"confirm": "on"})
     assert response.status_code == 302
     assert response["Location"] == url("finance-period", program, period.pk)
+    page = console.get(response["Location"]).content.decode()
+    assert "Closed: 1 payout lines." in page
     line = Payout.objects.get()
     assert (line.membership, line.amount, line.currency) == (tester, Decimal("80.00"), "USD")
 
@@ -176,7 +185,9 @@ def test_close_pay_and_download(console, program, tester, period, finance):
         f"{program.name}: earnings {period.start} to {period.end}\r\n"
     )
 
-    again = console.post(url("finance-period-close", program, period.pk), follow=True)
+    again = console.post(
+        url("finance-period-close", program, period.pk), {"confirm": "on"}, follow=True
+    )
     assert "is already closed" in again.content.decode()
 
     paid = console.post(
@@ -280,7 +291,9 @@ def test_reversing_an_entry_needs_a_reason(console, program, tester):
     )
 
 
-def test_the_stipend_button(console, program, tester):
+def test_the_stipend_button(
+    console, program, tester, celery_inline, django_capture_on_commit_callbacks
+):
     from accessprogram.compensation.services import publish_rate_card
     from accessprogram.compensation.stipends import previous_month
 
@@ -294,13 +307,14 @@ def test_the_stipend_button(console, program, tester):
         monthly_stipend="75.00",
     )
     month = previous_month()
-    response = console.post(
-        url("finance-program", program), {"month": f"{month:%Y-%m}"}, follow=True
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        console.post(url("finance-program", program), {"month": f"{month:%Y-%m}"})
+    response = console.get(url("finance-program", program))
     assert f"Stipends for {month:%B %Y}: 1 paid now (75.00 USD each), 0 paid before." in (
         response.content.decode()
     )
-    console.post(url("finance-program", program), {"month": f"{month:%Y-%m}"})
+    with django_capture_on_commit_callbacks(execute=True):
+        console.post(url("finance-program", program), {"month": f"{month:%Y-%m}"})
     assert LedgerEntry.objects.filter(kind="stipend").count() == 1
     this_month = datetime.date.today().replace(day=1)
     bad = console.post(url("finance-program", program), {"month": f"{this_month:%Y-%m}"})

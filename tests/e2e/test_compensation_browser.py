@@ -53,7 +53,7 @@ def sign_in_with_totp(page, base_url, user):
 
 
 def test_a_tester_is_paid_and_reads_the_statement(
-    live_server, page, browser, program, sign_in, settings, tmp_path
+    live_server, page, browser, program, sign_in, settings, tmp_path, celery_inline
 ):
     settings.STAFF_MFA_REQUIRED = True
     publish_rate_card(
@@ -114,10 +114,12 @@ def test_a_tester_is_paid_and_reads_the_statement(
         staff_page.get_by_label("Minimum hourly rate").fill("0")
         staff_page.get_by_role("button", name="Open period").click()
         expect(staff_page.get_by_text(f"Period {start} to {end} is open.")).to_be_visible()
-        staff_page.get_by_role("button", name=f"Close period {start} to {end}").click()
-        expect(
-            staff_page.get_by_text(f"Period {start} to {end} is closed: 1 payouts.")
-        ).to_be_visible()
+        staff_page.get_by_role("link", name=f"Close period {start} to {end}").click()
+        # The close is confirmed on the period page, then runs as a background operation (its
+        # Celery task runs inline here) whose progress the page shows.
+        staff_page.get_by_label(re.compile("I have checked this period")).check()
+        staff_page.get_by_role("button", name="Close period").click()
+        expect(staff_page.get_by_test_id("operation")).to_contain_text("Closed: 1 payout lines.")
 
         line = Payout.objects.get()
         expect(staff_page.get_by_test_id("payout-lines")).to_contain_text("52.50 USD")

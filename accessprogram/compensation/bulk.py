@@ -1,0 +1,58 @@
+"""Set-based writes for the money path: `INSERT ... SELECT` built from ORM querysets.
+
+A close, a stipend run or a top-up run writes one row per tester. Written one at a time they
+cost a handful of queries per tester and hold every row in memory; written as one
+`INSERT ... SELECT` the database does the work in one statement, whatever the number of testers,
+and nothing passes through Python. The ORM has no INSERT ... SELECT, so this module compiles the
+SELECT with the ORM (the same SQL on SQLite and PostgreSQL) and wraps it.
+
+Amounts are summed as integer cents (see selectors.sum_amounts for why) and turned back into
+money only when written.
+"""
+
+from django.db import connection
+from django.db.models import BigIntegerField, DecimalField, F, Func, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Round
+
+from .models import MONEY, LedgerEntry
+
+
+def created_now():
+    """The `created_at` a ledger row written now gets (the field's default, so tests that move
+    the clock move bulk writes too)."""
+    return LedgerEntry._meta.get_field("created_at").get_default()
+
+
+def cents(field: str = "amount") -> Cast:
+    """`field` as whole cents, an integer on both backends."""
+    return Cast(Round(F(field) * 100), BigIntegerField())
+
+
+def sum_cents(field: str = "amount") -> Coalesce:
+    return Coalesce(Sum(cents(field)), Value(0), output_field=BigIntegerField())
+
+
+class CentsToMoney(Func):
+    """Integer cents back to an amount: exact numeric on PostgreSQL; on SQLite the same REAL a
+    Decimal parameter would have been stored as (the column has NUMERIC affinity)."""
+
+    template = "((%(expressions)s) / 100.0)"
+    output_field = DecimalField(**MONEY)
+
+
+def insert_from_select(model, queryset: QuerySet, columns: dict) -> int:
+    """`INSERT INTO model (columns) SELECT ... ON CONFLICT DO NOTHING`; the number of rows written.
+
+    `columns` maps each column's attname to an expression over `queryset`'s rows. Rows that
+    collide with a unique constraint are skipped, never half-written: a re-run writes nothing.
+    """
+    aliases = {f"col_{index}": expression for index, expression in enumerate(columns.values())}
+    select = queryset.order_by().annotate(**aliases).values_list(*aliases)
+    sql, params = select.query.get_compiler(connection=connection).as_sql()
+    names = ", ".join(
+        connection.ops.quote_name(model._meta.get_field(attname).column) for attname in columns
+    )
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({names}) {sql} ON CONFLICT DO NOTHING", params)
+        return cursor.rowcount
