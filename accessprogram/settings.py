@@ -60,7 +60,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "accessprogram.programs.middleware.StaffMfaMiddleware",
     "accessprogram.programs.middleware.AgreementGateMiddleware",
 ]
 

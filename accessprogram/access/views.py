@@ -1,16 +1,17 @@
 """The tester's API token page. Signed-in testers only; each sees and revokes only their own."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
+
+from accessprogram.programs.view_access import tester_view
 
 from .forms import NewTokenForm
 from .selectors import tokens_of, usable_tester_memberships
 from .services import TokenError, issue_token, revoke_token
 
 
-@login_required
+@tester_view
 @require_http_methods(["GET", "POST"])
 def tokens(request):
     memberships = usable_tester_memberships(user=request.user)
@@ -40,7 +41,7 @@ def tokens(request):
     return response
 
 
-@login_required
+@tester_view
 @require_POST
 def revoke(request, token_id):
     token = get_object_or_404(tokens_of(user=request.user), pk=token_id)

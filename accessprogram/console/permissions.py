@@ -5,13 +5,13 @@ A console page for a program the user holds no staff role in answers 404, like a
 
 from functools import wraps
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accessprogram.access.models import AccessBlock
 from accessprogram.programs.models import Membership, Program
+from accessprogram.programs.view_access import staff_view
 
 STAFF_ROLES = (
     Membership.Role.REVIEWER,
@@ -46,9 +46,9 @@ def program_for(user, slug: str, *, roles=STAFF_ROLES) -> Program:
 
 
 def staff_required(view):
-    """Signed in and holding a staff role somewhere; anyone else gets 404."""
+    """Signed in, TOTP set up, and holding a staff role somewhere; anyone else gets 404."""
 
-    @login_required
+    @staff_view
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not programs_for(request.user).exists():

@@ -5,7 +5,6 @@ from zoneinfo import available_timezones
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import applications, invitations, selectors, services
 from .adapters import SESSION_KEY
 from .models import ApplicationQuestion, Membership, Program, TesterProfile
+from .view_access import public_view, tester_view
 
 
 def client_ip(request) -> str | None:
@@ -47,7 +47,7 @@ def _safe_next(request) -> str | None:
     return None
 
 
-@login_required
+@tester_view
 @require_http_methods(["GET", "POST"])
 def agreement(request, slug):
     program = _tester_program(request, slug)
@@ -81,7 +81,7 @@ def agreement(request, slug):
     )
 
 
-@login_required
+@tester_view
 @require_GET
 def agreements(request):
     """Every agreement version the user accepted, plus the ones still waiting."""
@@ -95,7 +95,7 @@ def agreements(request):
     )
 
 
-@login_required
+@tester_view
 @require_GET
 def accepted_version(request, slug, version):
     """The text of one version the user accepted (testers can re-read what they agreed to)."""
@@ -119,6 +119,7 @@ def accepted_version(request, slug, version):
 # --- Invitations ----------------------------------------------------------------------------
 
 
+@public_view
 @require_http_methods(["GET", "POST"])
 def invitation(request, secret):
     """The link in an invitation email: sign up (new address), or sign in and accept."""
@@ -143,7 +144,7 @@ def invitation(request, secret):
     return render(request, "programs/invitation.html", {"invitation": invite})
 
 
-@login_required
+@tester_view
 @require_GET
 def account(request):
     """The tester's own settings: email, password, two-factor, sessions, agreements."""
@@ -188,6 +189,7 @@ class ApplyForm(forms.Form):
         return {q.pk: self.cleaned_data.get(f"q{q.pk}") or "" for q in self.questions}
 
 
+@public_view
 @require_http_methods(["GET", "POST"])
 def apply(request, slug):
     """The public application page of a program (when its staff opened applications)."""
@@ -223,7 +225,7 @@ class ProfileForm(forms.Form):
         self.fields["timezone"].choices = [(name, name) for name in sorted(available_timezones())]
 
 
-@login_required
+@tester_view
 @require_http_methods(["GET", "POST"])
 def profile(request):
     existing = TesterProfile.objects.filter(user=request.user).first()

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accessprogram.access.authentication import ApiTokenAuthentication
+from accessprogram.programs.view_access import token_api_view
 
 from .. import services
 from ..media import private_video_response
@@ -34,6 +35,7 @@ class PreviewNotReady(ExposesCode, NotFound):
     default_code = "video_not_ready"
 
 
+@token_api_view
 class TesterApiView(APIView):
     authentication_classes = [ApiTokenAuthentication]
     permission_classes = [permissions.IsAuthenticated]
