@@ -155,6 +155,9 @@ USERSESSIONS_TRACK_ACTIVITY = False  # no write on every request
 # Invitation links: where they point, and how long they work.
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=14)
+# The public application page: submissions per client address and per email address.
+APPLY_RATE_PER_IP = env("APPLY_RATE_PER_IP", default="10/h")
+APPLY_RATE_PER_ADDRESS = env("APPLY_RATE_PER_ADDRESS", default="3/d")
 # A share request waiting longer than this is overdue (reviewer queue, console service levels).
 REVIEW_SLA_HOURS = env.int("REVIEW_SLA_HOURS", default=24)
 

@@ -10,21 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accessprogram.client_address import client_ip
+from accessprogram.throttling import over_rate
+
 from . import applications, invitations, selectors, services
 from .adapters import SESSION_KEY
 from .models import ApplicationQuestion, Membership, Program, TesterProfile
 from .view_access import public_view, tester_view
-
-
-def client_ip(request) -> str | None:
-    """The caller's address: REMOTE_ADDR, or the entry our trusted proxies appended."""
-    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    if proxies:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [a for a in forwarded if a]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _tester_program(request, slug: str) -> Program:
@@ -189,6 +181,23 @@ class ApplyForm(forms.Form):
         return {q.pk: self.cleaned_data.get(f"q{q.pk}") or "" for q in self.questions}
 
 
+# A field hidden from people (apply.html) that form-filling robots fill in.
+HONEYPOT_FIELD = "website"
+
+
+def _too_many_applications(request, program) -> bool:
+    """Count this submission per client address and per email address (shared cache)."""
+    group = f"apply:{program.pk}"
+    email = request.POST.get("email", "").strip().lower()
+    by_ip = over_rate(
+        request, group=group + ":ip", key=client_ip(request) or "", rate=settings.APPLY_RATE_PER_IP
+    )
+    by_address = bool(email) and over_rate(
+        request, group=group + ":email", key=email, rate=settings.APPLY_RATE_PER_ADDRESS
+    )
+    return by_ip or by_address
+
+
 @public_view
 @require_http_methods(["GET", "POST"])
 def apply(request, slug):
@@ -199,6 +208,11 @@ def apply(request, slug):
     form = ApplyForm(
         request.POST or None, questions=ApplicationQuestion.objects.filter(program=program)
     )
+    if request.method == "POST" and _too_many_applications(request, program):
+        return render(request, "programs/apply_throttled.html", {"program": program}, status=429)
+    if request.method == "POST" and request.POST.get(HONEYPOT_FIELD):
+        # Only robots fill the hidden field: they get the usual thanks, nothing is kept.
+        return render(request, "programs/applied.html", {"program": program})
     if request.method == "POST" and form.is_valid():
         try:
             applications.submit_application(
