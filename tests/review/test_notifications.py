@@ -33,7 +33,9 @@ def test_an_approval_notifies_and_emails_the_tester_after_commit(
     assert notification.kind == "approved"
     assert notification.share_request == share_request
     token = ShareLink.objects.get().token
-    assert f"https://portal.example/s/{token}/" in notification.body
+    # The stored notification refers to the request, never the link itself (staff browse these).
+    assert token not in notification.body and token not in notification.url
+    assert notification.url == f"/review/mine/#request-{share_request.pk}"
     mail = next(m for m in mailoutbox if m.to == [tester.user.email])
     assert mail.subject == "Your share request was approved"
     assert f"https://portal.example/s/{token}/" in mail.body
