@@ -285,6 +285,8 @@ ANOMALY_WINDOW_SECONDS = env.int("ANOMALY_WINDOW_SECONDS", default=60)
 ANOMALY_MAX_ADDRESSES = env.int("ANOMALY_MAX_ADDRESSES", default=20)
 ANOMALY_MAX_REQUESTS = env.int("ANOMALY_MAX_REQUESTS", default=600)
 ANOMALY_MAX_USER_AGENTS = env.int("ANOMALY_MAX_USER_AGENTS", default=10)
+# New API tokens per user (the portal's token page), counted in the shared cache.
+TOKEN_CREATE_RATE = env("TOKEN_CREATE_RATE", default="10/h")
 # Proxies in front of the app that append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 

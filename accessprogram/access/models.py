@@ -5,6 +5,15 @@ from django.utils import timezone
 from accessprogram.programs.models import Membership
 
 
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self, *, now=None):
+        """Not revoked and not expired (suspended ones count: they may work again)."""
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
 class ApiToken(models.Model):
     """A tester's API token. Only its SHA-256 digest is stored; the secret is shown once."""
 
@@ -17,6 +26,8 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=200, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -9,7 +9,7 @@ from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership
 
 from . import tokens
-from .models import AccessBlock, ApiToken
+from .models import AccessBlock, ApiToken, LeakAlert
 from .revocation import block_access
 
 
@@ -31,6 +31,19 @@ def issue_token(
         raise TokenError("API tokens are issued to active testers only.")
     if expires_at is not None and expires_at <= timezone.now():
         raise TokenError("The expiry must lie in the future.")
+    # Lock the membership: two concurrent requests cannot both take the last place.
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("program")
+        .get(pk=membership.pk)
+    )
+    _refuse_while_suspended_by_alert(membership)
+    limit = membership.program.max_live_tokens
+    if ApiToken.objects.live().filter(membership=membership).count() >= limit:
+        raise TokenError(
+            f"You may hold at most {limit} live API tokens in this program. "
+            "Revoke one you no longer use first."
+        )
     secret = tokens.generate()
     token = ApiToken.objects.create(
         membership=membership,
@@ -41,6 +54,18 @@ def issue_token(
     )
     record(action="token.issued", target=token, actor=actor or membership.user, name=token.name)
     return IssuedToken(token=token, secret=secret)
+
+
+def _refuse_while_suspended_by_alert(membership: Membership) -> None:
+    """A token suspended for unusual use is not replaced while staff have yet to judge it."""
+    unresolved = LeakAlert.objects.filter(token__membership=membership).exclude(
+        status=LeakAlert.Status.RESOLVED
+    )
+    if unresolved.exists():
+        raise TokenError(
+            "One of your tokens is suspended after unusual use; no new token can be made until "
+            "the program team has looked into it."
+        )
 
 
 @transaction.atomic

@@ -146,6 +146,12 @@ class ProgramSettingsForm(forms.Form):
         min_value=0, max_value=100, label="Watermark opacity (%)"
     )
     applications_open = forms.BooleanField(required=False, label="Public application page open")
+    max_live_tokens = forms.IntegerField(
+        min_value=1,
+        max_value=100,
+        label="API tokens per tester",
+        help_text="How many live (not revoked, not expired) tokens one tester may hold.",
+    )
     share_links_on_tester_revocation = forms.ChoiceField(
         choices=Program.ShareLinkPolicy.choices,
         required=False,  # left out of a post: unchanged
