@@ -87,3 +87,12 @@ def no_login_rate_limits(settings):
     """Every test signs in from 127.0.0.1; allauth's per-address limits would trip across
     tests sharing the cache. tests/programs/test_login_rate_limit.py turns them back on."""
     settings.ACCOUNT_RATE_LIMITS = False
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Throttles (applications, token creation) count in the cache, keyed by ids a database
+    reuses across tests: each test starts from empty counts."""
+    from django.core.cache import cache
+
+    cache.clear()

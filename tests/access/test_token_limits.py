@@ -7,7 +7,6 @@ crossed a threshold, and replaced an auto-suspended token in one click.
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -17,13 +16,6 @@ from accessprogram.access.models import AccessBlock, ApiToken, LeakAlert
 from accessprogram.access.services import TokenError, issue_token, revoke_token
 from accessprogram.programs.models import Membership
 from factories import MembershipFactory, token_for
-
-
-@pytest.fixture(autouse=True)
-def fresh_counts():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def call(secret, address):

@@ -11,12 +11,3 @@ def eager_tasks():
     yield
     celery_app.conf.task_always_eager = previous
 
-
-@pytest.fixture(autouse=True)
-def fresh_throttles():
-    """The application page counts submissions in the cache; each test starts from zero."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
