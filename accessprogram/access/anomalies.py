@@ -25,6 +25,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 
 from accessprogram.audit.services import record
+from accessprogram.client_address import client_ip
 
 from . import notifications
 from .models import AccessBlock, ApiToken, LeakAlert
@@ -79,20 +80,10 @@ def thresholds_for(program) -> Thresholds:
     )
 
 
-def client_address(meta) -> str:
-    """REMOTE_ADDR, or the address the outermost trusted proxy saw when proxies are trusted.
-
-    Each trusted proxy appends the address it received the request from to X-Forwarded-For, so
-    with N of them the client is the N-th entry from the right; anything further left is
-    whatever the client chose to send. IPv6 counts per /64, one subscriber's usual allocation."""
-    address = meta.get("REMOTE_ADDR", "")
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies > 0:
-        forwarded = [
-            part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
-        ]
-        if forwarded:
-            address = forwarded[-proxies] if len(forwarded) >= proxies else forwarded[0]
+def client_address(request) -> str:
+    """The client as counted here: accessprogram.client_address's rule (the one every part
+    uses), with IPv6 counted per /64, one subscriber's usual allocation."""
+    address = client_ip(request) or ""
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:
@@ -259,7 +250,7 @@ def check_token_use(*, token: ApiToken, request) -> None:
     user_agent = request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_LENGTH] or NO_USER_AGENT
     token_usage, membership_usage = _record_use(
         bases=[_base_key(token), _membership_key(token)],
-        address=client_address(request.META),
+        address=client_address(request),
         user_agent=user_agent,
         thresholds=thresholds,
         now=now,
