@@ -25,8 +25,15 @@ class TokenError(Exception):
 
 @transaction.atomic
 def issue_token(
-    *, membership: Membership, name: str, expires_at: datetime | None = None, actor=None
+    *,
+    membership: Membership,
+    name: str,
+    expires_at: datetime | None = None,
+    actor=None,
+    via: str = "",
 ) -> IssuedToken:
+    """A new token for an active tester. `actor` is whoever made it (the tester on the portal,
+    the operator of a command); None records the system. `via` says through what."""
     if membership.role != Membership.Role.TESTER or not membership.is_active:
         raise TokenError("API tokens are issued to active testers only.")
     if expires_at is not None and expires_at <= timezone.now():
@@ -52,7 +59,8 @@ def issue_token(
         digest=tokens.digest(secret),
         expires_at=expires_at,
     )
-    record(action="token.issued", target=token, actor=actor or membership.user, name=token.name)
+    extra = {"via": via} if via else {}
+    record(action="token.issued", target=token, actor=actor, name=token.name, **extra)
     return IssuedToken(token=token, secret=secret)
 
 
