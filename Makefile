@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench clean
+.PHONY: install browser run test lint format bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -17,12 +17,28 @@ $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 
 install: $(STAMP)
 
+# Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "== installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	else \
+		echo "The browser tests need Chromium at $(CHROMIUM). Install it with:"; \
+		echo "    sudo apt-get install -y --no-install-recommends chromium"; \
+		echo "(or point CHROMIUM at another build: make test CHROMIUM=/path/to/chromium)"; \
+		exit 1; \
+	fi
+
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py make_dev_certificate
 	$(BIN)/python manage.py seed_demo --url http://127.0.0.1:8000/
-	@echo "Starting web (http://127.0.0.1:8000/), Celery worker, Celery beat and the engine. Ctrl-C stops them all."
-	$(BIN)/honcho start -f Procfile
+	@echo "Starting web (http://127.0.0.1:8000/), the Celery workers, beat and the engine under supervisord."
+	@echo "A crashed process is restarted; Ctrl-C stops them all. Logs: var/logs/."
+	$(BIN)/python -m accessprogram.runtime.supervise
 
 lint: install
 	$(BIN)/ruff check .
@@ -31,7 +47,8 @@ lint: install
 
 # Tests keep their database file, broker folder and media under var/test unless told otherwise.
 test: export VAR_DIR ?= $(CURDIR)/var/test
-test: lint
+test: export CHROMIUM_PATH ?= $(CHROMIUM)
+test: lint browser
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 

@@ -10,7 +10,9 @@ The database is the source of truth and every step is idempotent, so a worker ma
 
 import contextlib
 import logging
+import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -19,13 +21,48 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .engine_client import EngineClient, EngineError, EngineFull, EngineJobNotFound, engine_client
+from .fairness import Waiting, standings
 from .models import Asset, Dispatcher, Generation
 from .provenance.services import ensure_preview
-from .selectors import DISPATCHER_NAME, fair_queue, running_counts, running_limits
+from .selectors import DISPATCHER_NAME, fair_queue, render_rate, running_counts, running_limits
 from .services import cancel_jobs_without_access
 from .storage import InvalidVideo, delete_asset_file, describe_video, save_video
 
 logger = logging.getLogger(__name__)
+STANDINGS_BATCH = 500  # rows per UPDATE when placing waiting jobs
+
+
+class EngineOutage:
+    """Says once that the engine is unreachable (and once that it is back), not every sweep.
+
+    The sweep runs every second; a traceback per sweep would bury everything else in the log.
+    """
+
+    REMIND_SECONDS = 60.0
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.down_since: float | None = None
+        self.last_said = 0.0
+
+    def failed(self, error: Exception) -> None:
+        now = self.clock()
+        if self.down_since is None:
+            self.down_since = self.last_said = now
+            logger.warning("engine unavailable (%s); jobs wait until it answers", error)
+        elif now - self.last_said >= self.REMIND_SECONDS:
+            self.last_said = now
+            logger.warning(
+                "engine still unavailable after %.0f s (%s)", now - self.down_since, error
+            )
+
+    def recovered(self) -> None:
+        if self.down_since is not None:
+            logger.warning("engine answers again after %.0f s", self.clock() - self.down_since)
+            self.down_since = None
+
+
+engine_outage = EngineOutage()
 
 
 @dataclass
@@ -182,16 +219,16 @@ def release_engine_jobs(engine: EngineClient, report: SweepReport) -> None:
 
 
 def dispatch_queued(engine: EngineClient, report: SweepReport) -> None:
+    """Fill free engine slots in fair order, then place every job still waiting."""
     capacity = engine.capacity()
     Dispatcher.objects.filter(name=DISPATCHER_NAME).update(
         engine_slots=capacity.slots, engine_seen_at=timezone.now()
     )
     free = capacity.free
-    if free <= 0:
-        return
-    running = running_counts()
     queue = fair_queue()
     limits = running_limits({job.key for job in queue})
+    running = running_counts() if free > 0 else Counter()
+    dispatched: set[int] = set()
     for job in queue:
         if free <= 0:
             break
@@ -212,7 +249,31 @@ def dispatch_queued(engine: EngineClient, report: SweepReport) -> None:
             raise
         running[job.key] += 1
         free -= 1
+        dispatched.add(job.id)
         report.dispatched.append(generation.public_id)
+    waiting = [job for job in queue if job.id not in dispatched]
+    place_waiting_jobs(waiting, slots=capacity.slots, limits=limits)
+
+
+def place_waiting_jobs(queue: list[Waiting], *, slots: int, limits) -> None:
+    """Store each waiting job's place and ETA on its row (status polls read just that row).
+
+    Only rows whose standing changed are written; a queued job outside the queue (its program
+    is paused) loses its place.
+    """
+    placed = standings(queue, slots=slots, limits=limits, seconds_per_video_second=render_rate())
+    changed = []
+    stored = Generation.objects.filter(status=Generation.Status.QUEUED).values_list(
+        "id", "queue_position", "queue_eta_seconds"
+    )
+    for pk, position, eta_seconds in stored.iterator(chunk_size=2000):
+        standing = placed.get(pk)
+        new = (standing.position, int(standing.eta.total_seconds())) if standing else (None, None)
+        if new != (position, eta_seconds):
+            changed.append(Generation(pk=pk, queue_position=new[0], queue_eta_seconds=new[1]))
+    Generation.objects.bulk_update(
+        changed, ["queue_position", "queue_eta_seconds"], batch_size=STANDINGS_BATCH
+    )
 
 
 def advance(*, client_factory=engine_client) -> SweepReport:
@@ -230,8 +291,10 @@ def advance(*, client_factory=engine_client) -> SweepReport:
             dispatch_queued(engine, report)
     except EngineFull:
         pass  # slots filled up between the capacity check and the create: next sweep
-    except EngineError:
-        logger.warning("engine unavailable; jobs wait for the next sweep", exc_info=True)
+    except EngineError as error:
+        engine_outage.failed(error)
+    else:
+        engine_outage.recovered()
     finally:
         release_lease(holder)
     for event in ("dispatched", "completed", "failed", "requeued"):

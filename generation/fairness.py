@@ -5,9 +5,11 @@ order; within a round the tester served longest ago goes first, then the older j
 with fifty queued jobs gets one slot per round like everybody else and cannot starve the rest.
 """
 
+import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -39,3 +41,37 @@ def fair_order(
             ranked.append(((already_running + turn, served_at, job.created_at, job.id), job))
     ranked.sort(key=lambda pair: pair[0])
     return [job for _, job in ranked]
+
+
+@dataclass(frozen=True)
+class QueueStanding:
+    position: int  # 1 = next to start
+    eta: timedelta  # until the job should be finished
+
+
+def standings(
+    queue: list[Waiting],
+    *,
+    slots: int,
+    limits: Mapping[TesterKey, int],
+    seconds_per_video_second: float,
+) -> dict[int, QueueStanding]:
+    """Position and expected finish of every job in a fairly ordered queue, in one pass.
+
+    A job waits for the video seconds ahead of it spread over the engine's slots, or for its own
+    tester's jobs ahead of it spread over their running limit, whichever is longer; then renders.
+    """
+    slots = max(slots, 1)
+    all_ahead = 0
+    mine_ahead: Counter = Counter()
+    result = {}
+    for index, job in enumerate(queue):
+        per_tester_limit = max(limits.get(job.key, 1), 1)
+        waiting = max(all_ahead / slots, mine_ahead[job.key] / per_tester_limit)
+        seconds = (waiting + job.seconds) * seconds_per_video_second
+        result[job.id] = QueueStanding(
+            position=index + 1, eta=timedelta(seconds=math.ceil(seconds))
+        )
+        all_ahead += job.seconds
+        mine_ahead[job.key] += job.seconds
+    return result

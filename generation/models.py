@@ -51,6 +51,10 @@ class Generation(models.Model):
     dispatched_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Where a queued job stands, written by the sweep once per tick for every waiting job, so a
+    # status poll reads one row however long the queue is. Null: not placed (yet).
+    queue_position = models.PositiveIntegerField(null=True, blank=True)
+    queue_eta_seconds = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -58,6 +62,16 @@ class Generation(models.Model):
             models.Index(fields=["status", "created_at"], name="generation_status_created"),
             models.Index(
                 fields=["tester", "program", "created_at"], name="generation_tester_program"
+            ),
+            # The fair queue's "served longest ago": latest dispatch per tester.
+            models.Index(
+                fields=["tester", "program", "dispatched_at"], name="generation_tester_dispatched"
+            ),
+            # The sweep's clean-up reads only the few rows still pending, not every generation.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(engine_cleanup_pending=True),
+                name="generation_cleanup_pending",
             ),
         ]
         constraints = [

@@ -2,7 +2,6 @@
 
 import math
 from collections import Counter
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, QuerySet
@@ -10,7 +9,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Qu
 from accessprogram.access.models import AccessBlock
 from accessprogram.programs.models import Membership, Program
 
-from .fairness import TesterKey, Waiting, fair_order
+from .fairness import QueueStanding, TesterKey, Waiting, fair_order
 from .models import Dispatcher, Generation
 
 DEFAULT_RENDER_SECONDS_PER_VIDEO_SECOND = 1.0
@@ -96,29 +95,18 @@ def engine_slots() -> int:
     return dispatcher.engine_slots if dispatcher else 1
 
 
-@dataclass(frozen=True)
-class QueueStanding:
-    position: int  # 1 = next to start
-    eta: timedelta  # until the job should be finished
-
-
 def queue_standing(*, generation: Generation) -> QueueStanding | None:
-    """Where a queued job stands, or None when it is not waiting."""
-    if generation.status != Generation.Status.QUEUED:
+    """Where a queued job stands, as the last sweep placed it (no query: it is on the row).
+
+    None when it is not waiting, or not placed yet (its program is paused, or no sweep has run
+    since it was queued).
+    """
+    if generation.status != Generation.Status.QUEUED or generation.queue_position is None:
         return None
-    queue = fair_queue()
-    index = next((i for i, job in enumerate(queue) if job.id == generation.id), None)
-    if index is None:  # its program is paused: it waits, but has no place in the line yet
-        return None
-    ahead = queue[:index]
-    key = queue[index].key
-    slots = max(engine_slots(), 1)
-    per_tester_limit = max(running_limits({key}).get(key, 1), 1)
-    all_ahead = sum(job.seconds for job in ahead) / slots
-    mine_ahead = sum(job.seconds for job in ahead if job.key == key) / per_tester_limit
-    rate = render_rate()
-    seconds = (max(all_ahead, mine_ahead) + generation.seconds) * rate
-    return QueueStanding(position=index + 1, eta=timedelta(seconds=math.ceil(seconds)))
+    return QueueStanding(
+        position=generation.queue_position,
+        eta=timedelta(seconds=generation.queue_eta_seconds or 0),
+    )
 
 
 def remaining_time(*, generation: Generation) -> timedelta | None:

@@ -132,6 +132,15 @@ def request_generation(
             f"Daily quota of {quota} generations reached; it resets at midnight UTC.",
             code="daily_quota_exceeded",
         )
+    token_limit = token.daily_generation_limit if token else None
+    if token_limit is not None:
+        today = Generation.objects.filter(token=token, created_at__gte=_start_of_utc_day(now))
+        if today.count() >= token_limit:
+            raise GenerationLimitReached(
+                f"This API token's limit of {token_limit} generations a day is reached; it "
+                "resets at midnight UTC.",
+                code="token_daily_limit_exceeded",
+            )
     active = mine.filter(status__in=Generation.ACTIVE_STATUSES).count()
     if active >= program.active_jobs_per_tester:
         raise GenerationLimitReached(

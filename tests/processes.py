@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -165,3 +166,165 @@ class WorkerProcess(Process):
             env=env,
             log=log,
         )
+
+
+class SupervisedPlatform(Process):
+    """The Procfile's processes under supervisord, started as `make run` starts them.
+
+    Ports are free ones and the database is this test run's; everything else is the real thing:
+    gunicorn with two workers, both Celery workers, beat, the engine and the crash watcher.
+    """
+
+    def __init__(
+        self,
+        *,
+        var_dir: Path,
+        media_root: Path,
+        procfile: Path | None = None,
+        env: dict | None = None,
+        wait_for_web: bool = True,
+    ):
+        self.var_dir = var_dir
+        var_dir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.engine_url = f"http://127.0.0.1:{free_port()}"
+        full_env = dict(os.environ)
+        full_env.update(
+            VAR_DIR=str(var_dir),
+            DATABASE_URL=test_database_url(),
+            MEDIA_ROOT=str(media_root),
+            PORT=str(self.port),
+            ENGINE_PORT=self.engine_url.rsplit(":", 1)[1],
+            ENGINE_URL=self.engine_url,
+            ENGINE_SECRET=ENGINE_SECRET,
+            GENERATION_SWEEP_SECONDS="0.3",
+            GENERATION_LEASE_SECONDS="3",
+            GENERATION_REDISPATCH_AFTER_SECONDS="2",
+            CELERY_POLLING_INTERVAL="0.05",
+            PYTHONUNBUFFERED="1",
+        )
+        full_env.update(env or {})
+        args = [sys.executable, "-m", "accessprogram.runtime.supervise"]
+        if procfile is not None:
+            args += ["--procfile", str(procfile)]
+        super().__init__(args, env=full_env, log=var_dir / "supervise.log")
+        self.config = var_dir / "supervisord.conf"
+        if wait_for_web:
+            wait_until(self._web_answers, timeout=90, what=f"the web process\n{self.tail()}")
+            wait_until(self._engine_answers, timeout=60, what=f"the engine\n{self.tail()}")
+
+    def _web_answers(self) -> bool:
+        if not self.alive():
+            raise RuntimeError(f"supervisord exited:\n{self.tail()}")
+        try:
+            return httpx.get(f"{self.url}/accounts/login/", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def _engine_answers(self) -> bool:
+        try:
+            return httpx.get(f"{self.engine_url}/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def ctl(self, *args: str) -> str:
+        supervisorctl = Path(sys.executable).with_name("supervisorctl")
+        result = subprocess.run(
+            [str(supervisorctl), "--configuration", str(self.config), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        return result.stdout
+
+    def states(self) -> dict[str, tuple[str, int | None]]:
+        """{name: (state, pid)} for every supervised process, e.g. {"web": ("RUNNING", 123)}."""
+        states = {}
+        for line in self.ctl("status").splitlines():
+            parts = line.split()
+            if len(parts) < 2:
+                continue
+            name = parts[0].split(":")[-1]
+            pid = int(parts[3].rstrip(",")) if parts[1] == "RUNNING" else None
+            states[name] = (parts[1], pid)
+        return states
+
+    def pid(self, name: str) -> int:
+        state, pid = self.states()[name]
+        assert state == "RUNNING" and pid, f"{name} is {state}"
+        return pid
+
+    def wait_running(self, *names: str, timeout: float = 60) -> dict[str, int]:
+        def running():
+            states = self.states()
+            if all(states.get(name, ("", None))[0] == "RUNNING" for name in names):
+                return {name: states[name][1] for name in names}
+            return None
+
+        return wait_until(running, timeout=timeout, what=f"{names} running\n{self.tail()}")
+
+    def crash(self, name: str) -> int:
+        """SIGKILL a supervised process and its children (it leads its own process group)."""
+        pid = self.pid(name)
+        os.killpg(pid, signal.SIGKILL)
+        return pid
+
+    def interrupt(self, timeout: float = 60) -> int:
+        """Ctrl-C: SIGINT to supervisord; returns its exit status."""
+        self.popen.send_signal(signal.SIGINT)
+        return self.popen.wait(timeout=timeout)
+
+    def stop(self) -> None:
+        """Stop supervisord and make sure none of its children outlives the test."""
+        children = [pid for _, pid in self.states().values() if pid] if self.alive() else []
+        if self.alive():
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=45)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(timeout=10)
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+        self._log_file.close()
+
+
+class Watchdog(threading.Thread):
+    """Fetches a URL every `interval` seconds and remembers the longest time without an answer."""
+
+    def __init__(self, url: str, *, interval: float = 0.2, headers: dict | None = None):
+        super().__init__(daemon=True)
+        self.url, self.interval, self.headers = url, interval, headers or {}
+        self.stopping = threading.Event()
+        self.answered = 0
+        self.failures: list[str] = []
+        self.longest_gap = 0.0
+
+    def run(self) -> None:
+        last_answer = time.monotonic()
+        with httpx.Client(timeout=5) as client:
+            while not self.stopping.is_set():
+                try:
+                    status = client.get(self.url, headers=self.headers).status_code
+                    ok = status < 500
+                    if not ok:
+                        self.failures.append(f"HTTP {status}")
+                except httpx.HTTPError as error:
+                    ok = False
+                    self.failures.append(repr(error))
+                now = time.monotonic()
+                if ok:
+                    self.answered += 1
+                    last_answer = now
+                self.longest_gap = max(self.longest_gap, now - last_answer)
+                self.stopping.wait(self.interval)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stopping.set()
+        self.join(timeout=10)

@@ -1,8 +1,14 @@
 from rest_framework import authentication, exceptions
 
-from .anomalies import TokenSuspended, check_token_use
+from .anomalies import TokenSuspended, check_token_use, client_address
+from .api_errors import ExposesCode
+from .scopes import network_allows
 from .selectors import AccessDenied, check_token_access, token_for_secret
 from .services import touch_last_used
+
+
+class NetworkNotAllowed(ExposesCode, exceptions.PermissionDenied):
+    default_code = "network_not_allowed"
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -25,11 +31,19 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             if denied.forbidden:
                 raise exceptions.PermissionDenied(str(denied)) from denied
             raise exceptions.AuthenticationFailed(str(denied)) from denied
+        address = client_address(request)
+        if not network_allows(token.allowed_networks, address):
+            raise NetworkNotAllowed(
+                f"This API token may not be used from {address}; it is limited to "
+                f"{', '.join(token.allowed_networks)}."
+            )
         try:
             check_token_use(token=token, request=request)
         except TokenSuspended as suspended:
             raise exceptions.PermissionDenied(str(suspended)) from suspended
-        touch_last_used(token=token)
+        touch_last_used(
+            token=token, address=address, client=request.META.get("HTTP_USER_AGENT", "")
+        )
         return token.membership.user, token
 
     def authenticate_header(self, request):

@@ -4,6 +4,8 @@ from django.utils import timezone
 
 from accessprogram.programs.models import Membership
 
+from .scopes import all_scopes
+
 
 class ApiTokenQuerySet(models.QuerySet):
     def live(self, *, now=None):
@@ -24,8 +26,14 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_address = models.GenericIPAddressField(null=True, blank=True)
+    last_used_client = models.CharField(max_length=200, blank=True)  # its User-Agent
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=200, blank=True)
+    # Least privilege (see access.scopes): what the token may do, from where, how much a day.
+    scopes = models.JSONField(default=all_scopes)
+    allowed_networks = models.JSONField(default=list, blank=True)
+    daily_generation_limit = models.PositiveIntegerField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 

@@ -1,7 +1,9 @@
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,6 +13,7 @@ from accessprogram.programs.models import Membership
 from . import tokens
 from .models import AccessBlock, ApiToken, LeakAlert
 from .revocation import block_access
+from .scopes import ALL_SCOPES, all_scopes, parse_networks
 
 
 @dataclass(frozen=True)
@@ -29,11 +32,16 @@ def issue_token(
     membership: Membership,
     name: str,
     expires_at: datetime | None = None,
+    scopes: list[str] | None = None,
+    allowed_networks: list[str] | str = (),
+    daily_generation_limit: int | None = None,
     actor=None,
     via: str = "",
 ) -> IssuedToken:
-    """A new token for an active tester. `actor` is whoever made it (the tester on the portal,
-    the operator of a command); None records the system. `via` says through what."""
+    """A new token for an active tester. `scopes` defaults to every scope; networks (CIDR) and
+    the daily generation limit are optional restrictions (see access.scopes). `actor` is whoever
+    made it (the tester on the portal, the operator of a command); None records the system.
+    `via` says through what."""
     if membership.role != Membership.Role.TESTER or not membership.is_active:
         raise TokenError("API tokens are issued to active testers only.")
     if expires_at is not None and expires_at <= timezone.now():
@@ -51,6 +59,15 @@ def issue_token(
             f"You may hold at most {limit} live API tokens in this program. "
             "Revoke one you no longer use first."
         )
+    scopes = all_scopes() if scopes is None else [str(scope) for scope in scopes]
+    if not scopes or not set(scopes) <= set(ALL_SCOPES):
+        raise TokenError(f"Choose at least one permission among {', '.join(ALL_SCOPES)}.")
+    try:
+        networks = parse_networks(allowed_networks)
+    except ValidationError as invalid:
+        raise TokenError(invalid.messages[0]) from invalid
+    if daily_generation_limit is not None and daily_generation_limit < 1:
+        raise TokenError("A daily generation limit must be at least 1 (or none).")
     secret = tokens.generate()
     token = ApiToken.objects.create(
         membership=membership,
@@ -58,9 +75,20 @@ def issue_token(
         display_prefix=tokens.display_prefix(secret),
         digest=tokens.digest(secret),
         expires_at=expires_at,
+        scopes=[scope for scope in ALL_SCOPES if scope in scopes],
+        allowed_networks=networks,
+        daily_generation_limit=daily_generation_limit,
     )
-    extra = {"via": via} if via else {}
-    record(action="token.issued", target=token, actor=actor, name=token.name, **extra)
+    record(
+        action="token.issued",
+        target=token,
+        actor=actor,
+        name=token.name,
+        scopes=token.scopes,
+        allowed_networks=networks,
+        daily_generation_limit=daily_generation_limit,
+        **({"via": via} if via else {}),
+    )
     return IssuedToken(token=token, secret=secret)
 
 
@@ -88,11 +116,26 @@ def revoke_token(*, token: ApiToken, reason: str, actor=None) -> bool:
     return True
 
 
-def touch_last_used(*, token: ApiToken) -> None:
-    """Record use at most once per resolution window, so most requests write nothing."""
+def touch_last_used(*, token: ApiToken, address: str = "", client: str = "") -> None:
+    """Record when, from where and with what a token was last used, at most once per resolution
+    window: most requests write nothing, even when a leaked token hops between addresses."""
     now = timezone.now()
     window = timedelta(seconds=settings.API_TOKEN_LAST_USED_RESOLUTION_SECONDS)
     if token.last_used_at is not None and now - token.last_used_at < window:
         return
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    token.last_used_at = now
+    address, client = _plain_address(address), client[:CLIENT_LENGTH]
+    ApiToken.objects.filter(pk=token.pk).update(
+        last_used_at=now, last_used_address=address, last_used_client=client
+    )
+    token.last_used_at, token.last_used_address, token.last_used_client = now, address, client
+
+
+CLIENT_LENGTH = ApiToken._meta.get_field("last_used_client").max_length
+
+
+def _plain_address(address: str) -> str | None:
+    """An address the column takes (an IPv6 /64 is stored as its first address), else None."""
+    try:
+        return str(ipaddress.ip_network(address, strict=False).network_address)
+    except ValueError:
+        return None

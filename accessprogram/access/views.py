@@ -32,6 +32,9 @@ def tokens(request):
                 membership=form.cleaned_data["membership"],
                 name=form.cleaned_data["name"],
                 expires_at=form.expires_at(),
+                scopes=form.cleaned_data["scopes"],
+                allowed_networks=form.cleaned_data["allowed_networks"],
+                daily_generation_limit=form.cleaned_data["daily_generation_limit"],
                 actor=request.user,
             )
         except TokenError as error:

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accessprogram.access.api_errors import Conflict, InvalidParameter, openai_exception_handler
 from accessprogram.access.authentication import ApiTokenAuthentication
+from accessprogram.access.scopes import Scope, TokenScopePermission
 from accessprogram.programs.view_access import token_api_view
 from generation.models import Generation
 from generation.selectors import visible_generations
@@ -68,7 +69,8 @@ def _error(description: str) -> OpenApiResponse:
 @token_api_view
 class VideoFeedbackView(APIView):
     authentication_classes = [ApiTokenAuthentication]
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, TokenScopePermission]
+    token_scopes = {"GET": Scope.VIDEOS_READ, "POST": Scope.FEEDBACK_WRITE}
     parser_classes = [parsers.JSONParser, parsers.FormParser]
 
     def get_exception_handler(self):

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accessprogram.access.authentication import ApiTokenAuthentication
+from accessprogram.access.scopes import Scope, TokenScopePermission
 from accessprogram.programs.view_access import token_api_view
 
 from .. import services
@@ -38,7 +39,8 @@ class PreviewNotReady(ExposesCode, NotFound):
 @token_api_view
 class TesterApiView(APIView):
     authentication_classes = [ApiTokenAuthentication]
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, TokenScopePermission]
+    token_scopes: dict[str, str] = {}  # HTTP method -> the scope a token needs for it
     parser_classes = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
 
     def get_exception_handler(self):
@@ -60,6 +62,8 @@ class TesterApiView(APIView):
 
 
 class VideoListCreateView(TesterApiView):
+    token_scopes = {"GET": Scope.VIDEOS_READ, "POST": Scope.VIDEOS_WRITE}
+
     @extend_schema(
         operation_id="videos_create",
         request=serializers.VideoCreateInput,
@@ -121,6 +125,8 @@ class VideoListCreateView(TesterApiView):
 
 
 class VideoDetailView(TesterApiView):
+    token_scopes = {"GET": Scope.VIDEOS_READ, "DELETE": Scope.VIDEOS_WRITE}
+
     @extend_schema(operation_id="videos_retrieve", responses={200: serializers.VideoOutput})
     def get(self, request, video_id):
         generation = self.get_generation(video_id)
@@ -150,6 +156,7 @@ class JsonForAnyAccept(BaseContentNegotiation):
 
 class VideoContentView(TesterApiView):
     content_negotiation_class = JsonForAnyAccept
+    token_scopes = {"GET": Scope.VIDEOS_READ}
 
     @extend_schema(
         operation_id="videos_download_content",

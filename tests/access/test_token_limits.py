@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from accessprogram.access import leaks
 from accessprogram.access.models import AccessBlock, ApiToken, LeakAlert
+from accessprogram.access.scopes import ALL_SCOPES
 from accessprogram.access.services import TokenError, issue_token, revoke_token
 from accessprogram.programs.models import Membership
 from factories import MembershipFactory, token_for
@@ -25,7 +26,9 @@ def call(secret, address):
 
 
 def create_on_page(client, tester, name="laptop"):
-    return client.post(reverse("tokens"), {"membership": tester.pk, "name": name})
+    return client.post(
+        reverse("tokens"), {"membership": tester.pk, "name": name, "scopes": ALL_SCOPES}
+    )
 
 
 # --- the cap ------------------------------------------------------------------------------

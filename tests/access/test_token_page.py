@@ -7,6 +7,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accessprogram.access.models import ApiToken
+from accessprogram.access.scopes import ALL_SCOPES
 from factories import MembershipFactory, token_for
 
 
@@ -24,7 +25,8 @@ def api_status(secret: str) -> int:
 
 def test_a_new_token_is_shown_once_and_works(signed_in, tester):
     response = signed_in.post(
-        reverse("tokens"), {"membership": tester.pk, "name": "laptop", "expires_in": "30"}
+        reverse("tokens"),
+        {"membership": tester.pk, "name": "laptop", "expires_in": "30", "scopes": ALL_SCOPES},
     )
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"

@@ -11,7 +11,9 @@ from django.utils import timezone
 from rendition_fixtures import ready_rendition
 
 from accessprogram.programs.models import Membership, Program
+from engine_doubles import FullEngine
 from factories import GenerationFactory, MembershipFactory, ProgramFactory, UserFactory
+from generation import dispatch
 from generation.models import Asset, Generation
 
 PASSWORD = "correct-horse-battery"
@@ -291,6 +293,7 @@ def test_the_status_partial_shows_queue_position(browser, tester, program):
         tester=earlier.user, program=program, created_at=timezone.now() - timedelta(minutes=1)
     )
     mine = GenerationFactory(tester=tester.user, program=program)
+    dispatch.advance(client_factory=FullEngine)  # the sweep places waiting jobs
 
     response = browser.get(f"/videos/{mine.public_id}/status")
     assert response.status_code == 200

@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from accessprogram.access.scopes import ALL_SCOPES
 from accessprogram.access.services import TokenError, issue_token
 from accessprogram.programs.selectors import tester_memberships
 
@@ -28,12 +29,29 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="CLI token")
         parser.add_argument("--program", help="Program slug, when the tester is in several.")
         parser.add_argument(
+            "--scope",
+            action="append",
+            choices=ALL_SCOPES,
+            dest="scopes",
+            help="A permission the token gets (repeat for several; default: all of them).",
+        )
+        parser.add_argument(
+            "--network",
+            action="append",
+            dest="networks",
+            default=[],
+            help="Only usable from this IP address or CIDR network (repeat for several).",
+        )
+        parser.add_argument("--daily-limit", type=int, help="At most this many generations a day.")
+        parser.add_argument(
             "--actor",
             metavar="EMAIL",
             help="The operator running this, recorded as the actor (default: the system).",
         )
 
-    def handle(self, *args, email, name, program, actor=None, **options):
+    def handle(
+        self, *args, email, name, program, scopes, networks, daily_limit, actor=None, **options
+    ):
         operator = _one_user(actor) if actor else None
         user = _one_user(email)
         memberships = tester_memberships(user=user)
@@ -46,7 +64,15 @@ class Command(BaseCommand):
             slugs = ", ".join(m.program.slug for m in memberships)
             raise CommandError(f"{email} tests several programs; pass --program ({slugs}).")
         try:
-            issued = issue_token(membership=memberships[0], name=name, actor=operator, via=VIA)
+            issued = issue_token(
+                membership=memberships[0],
+                name=name,
+                scopes=scopes,
+                allowed_networks=networks,
+                daily_generation_limit=daily_limit,
+                actor=operator,
+                via=VIA,
+            )
         except TokenError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(issued.secret)
