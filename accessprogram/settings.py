@@ -71,7 +71,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "accessprogram.programs.middleware.StaffMfaMiddleware",
     "accessprogram.programs.middleware.AgreementGateMiddleware",
 ]
 
@@ -178,6 +177,9 @@ USERSESSIONS_TRACK_ACTIVITY = False  # no write on every request
 # Invitation links: where they point, and how long they work.
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=14)
+# The public application page: submissions per client address and per email address.
+APPLY_RATE_PER_IP = env("APPLY_RATE_PER_IP", default="10/h")
+APPLY_RATE_PER_ADDRESS = env("APPLY_RATE_PER_ADDRESS", default="3/d")
 # A share request waiting longer than this is overdue (reviewer queue, console service levels).
 REVIEW_SLA_HOURS = env.int("REVIEW_SLA_HOURS", default=24)
 
@@ -214,10 +216,13 @@ STORAGES = {
 }
 
 # Mail goes through a wrapper that counts delivery failures (metrics) around the real backend.
+# Development mail is written to files under VAR_DIR/mail, not printed: emails carry secrets
+# (invitation links, sign-in codes) that must not end up in process logs.
 EMAIL_BACKEND = "accessprogram.observability.mail.CountingEmailBackend"
 EMAIL_DELIVERY_BACKEND = env(
-    "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+    "EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend"
 )
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 # The SMTP backend's server (Django's names and defaults).
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
@@ -320,6 +325,8 @@ ANOMALY_WINDOW_SECONDS = env.int("ANOMALY_WINDOW_SECONDS", default=60)
 ANOMALY_MAX_ADDRESSES = env.int("ANOMALY_MAX_ADDRESSES", default=20)
 ANOMALY_MAX_REQUESTS = env.int("ANOMALY_MAX_REQUESTS", default=600)
 ANOMALY_MAX_USER_AGENTS = env.int("ANOMALY_MAX_USER_AGENTS", default=10)
+# New API tokens per user (the portal's token page), counted in the shared cache.
+TOKEN_CREATE_RATE = env("TOKEN_CREATE_RATE", default="10/h")
 # Proxies in front of the app that append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
@@ -377,6 +384,7 @@ if DEPLOYMENT == deployment.PRODUCTION:
             "SECRET_KEY": SECRET_KEY,
             "ENGINE_SECRET": ENGINE_SECRET,
             "LEAK_SCANNER_SECRET": LEAK_SCANNER_SECRET,
+            "AUDIT_HMAC_KEY": AUDIT_HMAC_KEY,
         },
         explicitly_set={name for name in env.ENVIRON if env.ENVIRON[name]},
         email_backend=EMAIL_DELIVERY_BACKEND,

@@ -5,9 +5,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accessprogram.access import views as access_views
+from accessprogram.programs.view_access import public_view, staff_admin_urls
 
 # The admin signs in through allauth too, so the second factor cannot be skipped there.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = public_view(secure_admin_login(admin.site.login))
 
 urlpatterns = [
     path("accounts/", include("allauth.urls")),
@@ -22,11 +23,15 @@ urlpatterns = [
     path("s/", include("review.share_urls")),
     path("feedback/", include("accessprogram.feedback.urls")),
     path("earnings/", include("accessprogram.compensation.urls")),
-    path("admin/", admin.site.urls),
+    path("admin/", staff_admin_urls(admin.site)),
     path("v1/", include("accessprogram.access.api_urls")),
     path("v1/", include("generation.api.urls")),
     path("v1/", include("accessprogram.feedback.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/schema/", public_view(SpectacularAPIView.as_view()), name="api-schema"),
+    path(
+        "api/docs/",
+        public_view(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
     path("", include("generation.urls")),
 ]

@@ -1,7 +1,6 @@
 """Artist portal pages. Every view needs a signed-in user and shows only their own work."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -9,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accessprogram.access.pages import notice_instead_of_content, refuse_if_blocked
 from accessprogram.access.selectors import tokens_of, usable_tester_memberships
 from accessprogram.programs.selectors import onboarding_checklist
+from accessprogram.programs.view_access import staff_view, tester_view
 
 from . import selectors, services
 from .forms import GenerateForm
@@ -27,7 +27,7 @@ def _own_generation(request, public_id: str) -> Generation:
     return generation
 
 
-@login_required
+@tester_view
 @require_http_methods(["GET", "POST"])
 def home(request):
     memberships = usable_tester_memberships(user=request.user)
@@ -96,7 +96,7 @@ def _status_context(generation: Generation) -> dict:
     }
 
 
-@login_required
+@tester_view
 @notice_instead_of_content
 @require_GET
 def video(request, public_id):
@@ -104,7 +104,7 @@ def video(request, public_id):
     return render(request, "generation/video.html", _status_context(generation))
 
 
-@login_required
+@tester_view
 @notice_instead_of_content
 @require_GET
 def video_status(request, public_id):
@@ -113,7 +113,7 @@ def video_status(request, public_id):
     return render(request, "generation/_status.html", _status_context(generation))
 
 
-@login_required
+@tester_view
 @notice_instead_of_content
 @require_POST
 def cancel_video(request, public_id):
@@ -125,7 +125,7 @@ def cancel_video(request, public_id):
     return redirect("portal:video", public_id=public_id)
 
 
-@login_required
+@tester_view
 @notice_instead_of_content
 @require_POST
 def retry_preview(request, public_id):
@@ -137,7 +137,7 @@ def retry_preview(request, public_id):
     return redirect("portal:video", public_id=public_id)
 
 
-@login_required
+@tester_view
 @notice_instead_of_content
 @require_GET
 def video_media(request, public_id):
@@ -149,7 +149,7 @@ def video_media(request, public_id):
     return private_video_response(request, storage_key=preview.storage_key)
 
 
-@login_required
+@staff_view
 @require_GET
 def staff_preview_media(request, public_id):
     """The preview for reviewers, program managers and admins of the generation's program

@@ -57,7 +57,10 @@ def notify(
     note: str = "",
     share_url: str = "",
 ) -> Notification:
-    """Record a notification for the request's tester and email them after commit."""
+    """Record a notification for the request's tester and email them after commit.
+
+    The stored notification refers to the request (its page shows the live link); only the email
+    carries the share URL, so the link is not copied into rows that staff can browse."""
     user = share_request.requested_by
     mine = reverse("review:mine") + f"#request-{share_request.pk}"
     reason = decision.reason_code if decision else ""
@@ -68,7 +71,6 @@ def notify(
             "share_request": share_request,
             "reason": reason,
             "note": note or (decision.note if decision else ""),
-            "share_url": share_url,
         },
     ).strip()
     notification = Notification.objects.create(
@@ -86,6 +88,7 @@ def notify(
             "share_request": share_request,
             "user": user,
             "link": portal_url(mine),
+            "share_url": share_url,
         }
         transaction.on_commit(partial(_send_email, to=user.email, context=context))
     return notification

@@ -2,13 +2,13 @@
 and read notifications. Every view shows only the signed-in user's own requests."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accessprogram.programs.view_access import tester_view
 from generation.selectors import visible_generations
 
 from . import selectors, services
@@ -23,7 +23,7 @@ def _own_request(request, pk) -> ShareRequest:
     )
 
 
-@login_required
+@tester_view
 @require_GET
 def my_requests(request):
     rows = [
@@ -41,7 +41,7 @@ def my_requests(request):
     )
 
 
-@login_required
+@tester_view
 @require_http_methods(["GET", "POST"])
 def request_share(request, public_id):
     generation = get_object_or_404(visible_generations(user=request.user), public_id=public_id)
@@ -80,7 +80,7 @@ def _mine() -> str:
     return reverse("review:mine")
 
 
-@login_required
+@tester_view
 @require_http_methods(["GET", "POST"])
 def resubmit(request, pk):
     original = _own_request(request, pk)
@@ -114,7 +114,7 @@ def resubmit(request, pk):
     )
 
 
-@login_required
+@tester_view
 @require_POST
 def withdraw(request, pk):
     share_request = _own_request(request, pk)
@@ -127,7 +127,7 @@ def withdraw(request, pk):
     return redirect("review:mine")
 
 
-@login_required
+@tester_view
 @require_POST
 def revoke_my_link(request, pk):
     share_request = _own_request(request, pk)
@@ -139,7 +139,7 @@ def revoke_my_link(request, pk):
     return redirect("review:mine")
 
 
-@login_required
+@tester_view
 @require_GET
 def notifications(request):
     items = Notification.objects.filter(user=request.user).select_related("share_request")[:100]
@@ -153,7 +153,7 @@ def notifications(request):
     )
 
 
-@login_required
+@tester_view
 @require_POST
 def mark_read(request, pk):
     notification = get_object_or_404(Notification, pk=pk, user=request.user)
@@ -166,7 +166,7 @@ def mark_read(request, pk):
     return redirect("review:notifications")
 
 
-@login_required
+@tester_view
 @require_POST
 def mark_all_read(request):
     count = Notification.objects.filter(user=request.user, read_at__isnull=True).update(

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from accessprogram.programs.view_access import public_view
 from generation.media import stored_video_response
 from generation.provenance.selectors import ready_published_rendition
 
@@ -34,6 +35,7 @@ def _no_store(response):
     return response
 
 
+@public_view
 @require_safe
 def share_page(request, token):
     link, rendition = _ready_rendition(token)
@@ -59,6 +61,7 @@ def share_page(request, token):
     )
 
 
+@public_view
 @require_safe
 def share_video(request, token):
     _, rendition = _ready_rendition(token)

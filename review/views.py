@@ -8,11 +8,12 @@ from datetime import timedelta
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accessprogram.programs.view_access import staff_view
 
 from . import approvals, queue, selectors, services
 from .forms import REASON_LABELS, DecisionForm, RevokeForm
@@ -20,7 +21,7 @@ from .models import ShareRequest
 
 
 def reviewer_required(view):
-    @login_required
+    @staff_view
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not selectors.review_program_ids(reviewer=request.user):

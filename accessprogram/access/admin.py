@@ -1,10 +1,17 @@
+"""Raw access records. Tokens and leak alerts are read-only here: the console's services change
+them and write the audit trail. Anomaly policies have no console page, so the admin's changes
+go through a service that records them."""
+
 from django.contrib import admin
 
+from accessprogram.audit.admin import ReadOnlyAdmin
+
 from .models import AnomalyPolicy, ApiToken, LeakAlert, LeakReport
+from .policies import delete_anomaly_policy, save_anomaly_policy
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     list_display = [
         "display_prefix",
         "name",
@@ -33,6 +40,16 @@ class AnomalyPolicyAdmin(admin.ModelAdmin):
     list_filter = ["enabled"]
     raw_id_fields = ["program"]
 
+    def save_model(self, request, obj, form, change):
+        save_anomaly_policy(policy=obj, changed=form.changed_data, actor=request.user)
+
+    def delete_model(self, request, obj):
+        delete_anomaly_policy(policy=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for policy in queryset:
+            delete_anomaly_policy(policy=policy, actor=request.user)
+
 
 @admin.register(LeakReport)
 class LeakReportAdmin(admin.ModelAdmin):
@@ -44,7 +61,7 @@ class LeakReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeakAlert)
-class LeakAlertAdmin(admin.ModelAdmin):
+class LeakAlertAdmin(ReadOnlyAdmin):
     list_display = ["token", "program", "kind", "status", "resolution", "detected_at"]
     list_filter = ["status", "kind", "program"]
     search_fields = ["token__display_prefix", "token__membership__user__email"]

@@ -1,9 +1,11 @@
 """Unusual use of one token — many client addresses, a burst, many user agents — suspends it.
 
-Called by the authentication class after a token passed its checks. Use is counted per token in
-Django's cache (Redis in production, so every web process sees the same counts), never in the
-database: a request costs one get_many and one set. Counts live in minute buckets; the window
-slides over them, the oldest bucket counting only for the part of it still inside the window.
+Called by the authentication class after a token passed its checks. Use is counted per token and
+per membership (all of one tester's tokens together, so a workload spread over several tokens
+is seen whole) in Django's cache (Redis in production, so every web process sees the same
+counts), never in the database: a request costs one get_many and one set_many. Counts live in
+minute buckets; the window slides over them, the oldest bucket counting only for the part of it
+still inside the window.
 
 Past a threshold the token alone is suspended (its owner's other tokens and everyone else keep
 working), a LeakAlert with the evidence is raised for staff, and the request is refused. While
@@ -23,6 +25,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 
 from accessprogram.audit.services import record
+from accessprogram.client_address import client_ip
 
 from . import notifications
 from .models import AccessBlock, ApiToken, LeakAlert
@@ -77,20 +80,10 @@ def thresholds_for(program) -> Thresholds:
     )
 
 
-def client_address(meta) -> str:
-    """REMOTE_ADDR, or the address the outermost trusted proxy saw when proxies are trusted.
-
-    Each trusted proxy appends the address it received the request from to X-Forwarded-For, so
-    with N of them the client is the N-th entry from the right; anything further left is
-    whatever the client chose to send. IPv6 counts per /64, one subscriber's usual allocation."""
-    address = meta.get("REMOTE_ADDR", "")
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies > 0:
-        forwarded = [
-            part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
-        ]
-        if forwarded:
-            address = forwarded[-proxies] if len(forwarded) >= proxies else forwarded[0]
+def client_address(request) -> str:
+    """The client as counted here: accessprogram.client_address's rule (the one every part
+    uses), with IPv6 counted per /64, one subscriber's usual allocation."""
+    address = client_ip(request) or ""
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:
@@ -108,6 +101,12 @@ def client_address(meta) -> str:
 def _base_key(token: ApiToken) -> str:
     # The digest part keeps keys distinct when a database reuses ids (tests, restored backups).
     return f"tokenuse:{token.pk}:{token.digest[:12]}"
+
+
+def _membership_key(token: ApiToken) -> str:
+    # The join time does for a membership what the digest does for a token.
+    membership = token.membership
+    return f"memberuse:{membership.pk}:{membership.joined_at.timestamp():.6f}"
 
 
 def _buckets(now: float, window: int) -> range:
@@ -149,37 +148,65 @@ class Usage:
 def record_use(
     *, token: ApiToken, address: str, user_agent: str, thresholds: Thresholds, now: float
 ) -> Usage:
-    """Count this request and return the token's usage in the window: one get_many, one set.
+    """Count this request and return the token's usage in the window."""
+    (usage,) = _record_use(
+        bases=[_base_key(token)],
+        address=address,
+        user_agent=user_agent,
+        thresholds=thresholds,
+        now=now,
+    )
+    return usage
+
+
+def _record_use(
+    *, bases: list[str], address: str, user_agent: str, thresholds: Thresholds, now: float
+) -> list[Usage]:
+    """Count this request under each base key and return each one's usage in the window: one
+    get_many and one set_many for all of them.
 
     Each minute bucket is split into a few shards and a request updates one shard picked at
     random, so two concurrent requests rarely read-modify-write the same value; when they do,
     one request goes uncounted (an undercount never suspends a token wrongly)."""
     window = thresholds.window_seconds
-    base = _base_key(token)
-    keys = _keys(base, _buckets(now, window))
-    found = cache.get_many(keys.values())
+    buckets = _buckets(now, window)
+    keys_by_base = {base: _keys(base, buckets) for base in bases}
+    found = cache.get_many([key for keys in keys_by_base.values() for key in keys.values()])
+    shard = random.randrange(SHARDS)
+    updates, usages = {}, []
+    for keys in keys_by_base.values():
+        mine_key, usage = _usage(keys, found, shard, address, user_agent, thresholds, now)
+        updates[mine_key] = found[mine_key]
+        usages.append(usage)
+    cache.set_many(updates, window + 2 * BUCKET_SECONDS)
+    return usages
 
+
+def _usage(keys, found, shard, address, user_agent, thresholds, now) -> tuple[str, Usage]:
+    """Merge one base's buckets into its usage and add this request to its current shard
+    (written back into `found`)."""
+    window = thresholds.window_seconds
     since = now - window
     requests, addresses, user_agents = 0.0, {}, {}
     for (bucket, _), key in keys.items():
         if key in found:
-            shard = found[key]
+            entry = found[key]
             # The oldest bucket reaches back before the window: count the part inside it.
             inside = min(1.0, ((bucket + 1) * BUCKET_SECONDS - since) / BUCKET_SECONDS)
-            requests += shard["n"] * inside
-            _merge(addresses, shard["a"], since=since)
-            _merge(user_agents, shard["u"], since=since)
+            requests += entry["n"] * inside
+            _merge(addresses, entry["a"], since=since)
+            _merge(user_agents, entry["u"], since=since)
 
-    mine_key = keys[(int(now // BUCKET_SECONDS), random.randrange(SHARDS))]
+    mine_key = keys[(int(now // BUCKET_SECONDS), shard)]
     mine = found.get(mine_key) or {"n": 0, "a": {}, "u": {}}
     mine["n"] += 1
     _count_in(mine["a"], address, now, limit=thresholds.max_addresses + 1)
     _count_in(mine["u"], user_agent, now, limit=thresholds.max_user_agents + 1)
-    cache.set(mine_key, mine, window + 2 * BUCKET_SECONDS)
+    found[mine_key] = mine
 
     _merge(addresses, {address: [1, now, now]}, since=since)
     _merge(user_agents, {user_agent: [1, now, now]}, since=since)
-    return Usage(
+    return mine_key, Usage(
         requests=round(requests) + 1,
         addresses=addresses,
         user_agents=user_agents,
@@ -187,10 +214,16 @@ def record_use(
 
 
 def forget_use(*, token: ApiToken) -> None:
-    """Start counting afresh, e.g. after staff reinstate the token."""
+    """Start counting afresh, e.g. after staff reinstate the token (its tester's counts too)."""
     base = _base_key(token)
     keys = _keys(base, _buckets(clock(), MAX_WINDOW_SECONDS))
     cache.delete_many([f"{base}:alerted", *keys.values()])
+    _forget_membership_use(token)
+
+
+def _forget_membership_use(token: ApiToken) -> None:
+    keys = _keys(_membership_key(token), _buckets(clock(), MAX_WINDOW_SECONDS))
+    cache.delete_many(list(keys.values()))
 
 
 # --- Judging ----------------------------------------------------------------------------------
@@ -215,22 +248,31 @@ def check_token_use(*, token: ApiToken, request) -> None:
         return
     now = clock()
     user_agent = request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_LENGTH] or NO_USER_AGENT
-    usage = record_use(
-        token=token,
-        address=client_address(request.META),
+    token_usage, membership_usage = _record_use(
+        bases=[_base_key(token), _membership_key(token)],
+        address=client_address(request),
         user_agent=user_agent,
         thresholds=thresholds,
         now=now,
     )
-    kinds = tripped(usage, thresholds)
+    usage, scope, kinds = token_usage, "token", tripped(token_usage, thresholds)
+    if not kinds:
+        # Spread over several tokens, the same use trips for the tester: the token in hand is
+        # suspended (and each other token of theirs used while the counts stay high).
+        usage, scope, kinds = membership_usage, "membership", tripped(membership_usage, thresholds)
     if not kinds:
         return
     alerted_key = f"{_base_key(token)}:alerted"
     if cache.get(alerted_key):
         return  # an alert is unresolved: raised, and suspended, once is enough
-    evidence = build_evidence(usage, thresholds, kinds=kinds, now=now)
+    evidence = build_evidence(usage, thresholds, kinds=kinds, now=now, scope=scope)
     alert = raise_alert(token=token, kind=kinds[0], evidence=evidence)
     cache.set(alerted_key, True, ALERTED_SECONDS)
+    if alert is not None:
+        # The use that tripped is dealt with (its token is suspended and refused before any
+        # counting): the tester's other tokens start from fresh counts, and if the spread goes
+        # on through them, they trip in turn.
+        _forget_membership_use(token)
     if alert is None and not _suspended(token):
         # An alert is still unresolved but staff let the token work again: their call stands.
         return
@@ -257,9 +299,13 @@ def _rows(entries: dict, label: str) -> list[dict]:
     ]
 
 
-def build_evidence(usage: Usage, thresholds: Thresholds, *, kinds, now: float) -> dict:
+def build_evidence(
+    usage: Usage, thresholds: Thresholds, *, kinds, now: float, scope: str = "token"
+) -> dict:
+    """`scope`: whose use crossed the thresholds, this token's or its tester's (all tokens)."""
     return {
         "detected_at": _iso(now),
+        "scope": scope,
         "window_seconds": thresholds.window_seconds,
         "triggered": [str(kind) for kind in kinds],
         "thresholds": {

@@ -25,6 +25,8 @@ from rest_framework import authentication, exceptions, parsers, permissions, ser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accessprogram.programs.view_access import public_view
+
 from .api_errors import ExposesCode, openai_exception_handler
 from .leaks import ReportedString, report_leaked_tokens
 
@@ -77,6 +79,7 @@ class ScannerSignatureAuthentication(authentication.BaseAuthentication):
         return 'HMAC-SHA256 realm="leaked-tokens"'
 
 
+@public_view  # anyone may report; the HMAC signature is the authentication
 class LeakedTokensView(APIView):
     authentication_classes = [ScannerSignatureAuthentication]
     permission_classes = [permissions.IsAuthenticated]

@@ -31,7 +31,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             if denied.forbidden:
                 raise exceptions.PermissionDenied(str(denied)) from denied
             raise exceptions.AuthenticationFailed(str(denied)) from denied
-        address = client_address(request.META)
+        address = client_address(request)
         if not network_allows(token.allowed_networks, address):
             raise NetworkNotAllowed(
                 f"This API token may not be used from {address}; it is limited to "

@@ -7,6 +7,15 @@ from accessprogram.programs.models import Membership
 from .scopes import all_scopes
 
 
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self, *, now=None):
+        """Not revoked and not expired (suspended ones count: they may work again)."""
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
 class ApiToken(models.Model):
     """A tester's API token. Only its SHA-256 digest is stored; the secret is shown once."""
 
@@ -25,6 +34,8 @@ class ApiToken(models.Model):
     scopes = models.JSONField(default=all_scopes)
     allowed_networks = models.JSONField(default=list, blank=True)
     daily_generation_limit = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -11,7 +11,7 @@ from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership
 
 from . import tokens
-from .models import AccessBlock, ApiToken
+from .models import AccessBlock, ApiToken, LeakAlert
 from .revocation import block_access
 from .scopes import ALL_SCOPES, all_scopes, parse_networks
 
@@ -36,13 +36,29 @@ def issue_token(
     allowed_networks: list[str] | str = (),
     daily_generation_limit: int | None = None,
     actor=None,
+    via: str = "",
 ) -> IssuedToken:
     """A new token for an active tester. `scopes` defaults to every scope; networks (CIDR) and
-    the daily generation limit are optional restrictions (see access.scopes)."""
+    the daily generation limit are optional restrictions (see access.scopes). `actor` is whoever
+    made it (the tester on the portal, the operator of a command); None records the system.
+    `via` says through what."""
     if membership.role != Membership.Role.TESTER or not membership.is_active:
         raise TokenError("API tokens are issued to active testers only.")
     if expires_at is not None and expires_at <= timezone.now():
         raise TokenError("The expiry must lie in the future.")
+    # Lock the membership: two concurrent requests cannot both take the last place.
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("program")
+        .get(pk=membership.pk)
+    )
+    _refuse_while_suspended_by_alert(membership)
+    limit = membership.program.max_live_tokens
+    if ApiToken.objects.live().filter(membership=membership).count() >= limit:
+        raise TokenError(
+            f"You may hold at most {limit} live API tokens in this program. "
+            "Revoke one you no longer use first."
+        )
     scopes = all_scopes() if scopes is None else [str(scope) for scope in scopes]
     if not scopes or not set(scopes) <= set(ALL_SCOPES):
         raise TokenError(f"Choose at least one permission among {', '.join(ALL_SCOPES)}.")
@@ -66,13 +82,26 @@ def issue_token(
     record(
         action="token.issued",
         target=token,
-        actor=actor or membership.user,
+        actor=actor,
         name=token.name,
         scopes=token.scopes,
         allowed_networks=networks,
         daily_generation_limit=daily_generation_limit,
+        **({"via": via} if via else {}),
     )
     return IssuedToken(token=token, secret=secret)
+
+
+def _refuse_while_suspended_by_alert(membership: Membership) -> None:
+    """A token suspended for unusual use is not replaced while staff have yet to judge it."""
+    unresolved = LeakAlert.objects.filter(token__membership=membership).exclude(
+        status=LeakAlert.Status.RESOLVED
+    )
+    if unresolved.exists():
+        raise TokenError(
+            "One of your tokens is suspended after unusual use; no new token can be made until "
+            "the program team has looked into it."
+        )
 
 
 @transaction.atomic

@@ -1,22 +1,32 @@
 """The tester's API token page. Signed-in testers only; each sees and revokes only their own."""
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
+
+from accessprogram.programs.view_access import tester_view
+from accessprogram.throttling import over_rate
 
 from .forms import NewTokenForm
 from .selectors import tokens_of, usable_tester_memberships
 from .services import TokenError, issue_token, revoke_token
 
 
-@login_required
+@tester_view
 @require_http_methods(["GET", "POST"])
 def tokens(request):
     memberships = usable_tester_memberships(user=request.user)
     form = NewTokenForm(request.POST or None, memberships=memberships)
     new_secret = None
-    if request.method == "POST" and memberships and form.is_valid():
+    status = 200
+    if request.method == "POST" and over_rate(
+        request, group="token-create", key=str(request.user.pk), rate=settings.TOKEN_CREATE_RATE
+    ):
+        # Counted per user in the shared cache, whatever the outcome: create-revoke loops stop.
+        form.add_error(None, "You made too many tokens recently. Try again later.")
+        status = 429
+    elif request.method == "POST" and memberships and form.is_valid():
         try:
             issued = issue_token(
                 membership=form.cleaned_data["membership"],
@@ -38,12 +48,12 @@ def tokens(request):
         "tokens": tokens_of(user=request.user),
         "new_secret": new_secret,
     }
-    response = render(request, "access/tokens.html", context)
+    response = render(request, "access/tokens.html", context, status=status)
     response["Cache-Control"] = "no-store"  # the page may hold a secret shown once
     return response
 
 
-@login_required
+@tester_view
 @require_POST
 def revoke(request, token_id):
     token = get_object_or_404(tokens_of(user=request.user), pk=token_id)

@@ -1,13 +1,13 @@
 """The tester's pages: earnings, logging a testing session, statements (HTML and CSV)."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accessprogram.programs.models import Membership, Program
+from accessprogram.programs.view_access import tester_view
 
 from .earnings import earnings_for, tester_memberships
 from .exports import statement_csv
@@ -25,7 +25,7 @@ def _loggable(user):
     )
 
 
-@login_required
+@tester_view
 @require_http_methods(["GET", "POST"])
 def earnings(request):
     memberships = tester_memberships(request.user)
@@ -67,7 +67,7 @@ def _own_statement(request, period_id):
     )
 
 
-@login_required
+@tester_view
 @require_GET
 def statement(request, period_id):
     period, sheet = _own_statement(request, period_id)
@@ -92,7 +92,7 @@ def statement_response(period, sheet) -> HttpResponse:
     return response
 
 
-@login_required
+@tester_view
 @require_GET
 def statement_csv_view(request, period_id):
     period, sheet = _own_statement(request, period_id)

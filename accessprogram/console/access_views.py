@@ -37,7 +37,8 @@ from .forms import (
 )
 from .permissions import (
     ACCESS_CONTROL_ROLES,
-    is_program_admin,
+    may_change_role,
+    may_end_sessions,
     program_for,
     programs_for,
     staff_required,
@@ -206,15 +207,16 @@ def change_member_view(request, slug, membership_id):
     program = _acting_program(request, slug)
     member = get_object_or_404(Membership, pk=membership_id, program=program)
     form = MembershipChangeForm(request.POST, program=program)
-    staff_roles = {Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN}
     if not form.is_valid():
         messages.error(request, "Nothing was changed: choose a valid role and cohort.")
     elif member.user_id == request.user.pk:
         messages.error(request, "Nothing was changed: you cannot change your own membership.")
-    elif (
-        member.role in staff_roles or form.cleaned_data["role"] in staff_roles
-    ) and not is_program_admin(request.user, program):
-        messages.error(request, "Nothing was changed: only admins grant or remove manager roles.")
+    elif not may_change_role(request.user, member, form.cleaned_data["role"]):
+        messages.error(
+            request,
+            "Nothing was changed: only admins grant or remove the finance, manager and admin "
+            "roles.",
+        )
     elif change_membership(
         membership=member,
         role=form.cleaned_data["role"],
@@ -249,7 +251,16 @@ def create_cohort_view(request, slug):
 def end_sessions_view(request, slug, membership_id):
     """Sign a member out everywhere (their next request needs a new sign-in)."""
     program = _acting_program(request, slug)
-    member = get_object_or_404(Membership, pk=membership_id, program=program)
+    member = get_object_or_404(
+        Membership.objects.select_related("user"), pk=membership_id, program=program
+    )
+    if not may_end_sessions(request.user, member.user):
+        messages.error(
+            request,
+            "Nobody was signed out: they hold a staff role you do not outrank here or in "
+            "another program.",
+        )
+        return redirect("console:member", slug=slug, membership_id=membership_id)
     end_web_sessions(user_ids=[member.user_id])
     record(action="sessions.ended", target=member, actor=request.user, program=program.slug)
     messages.success(request, f"Every web session of {member.user.email} has ended.")

@@ -7,7 +7,6 @@ read the records naming their programs. Everyone else gets 404 like other consol
 import datetime
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from accessprogram.audit.models import AuditRecord
 from accessprogram.audit.verify import verify_chain
+from accessprogram.programs.view_access import staff_view
 
 from .permissions import ACCESS_CONTROL_ROLES, programs_for
 
@@ -78,7 +78,7 @@ def may_read_audit_log(user) -> bool:
     return user.is_superuser or programs_for(user, roles=ACCESS_CONTROL_ROLES).exists()
 
 
-@login_required
+@staff_view
 @require_GET
 def audit_log(request):
     if not may_read_audit_log(request.user):

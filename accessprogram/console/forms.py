@@ -146,6 +146,13 @@ class ProgramSettingsForm(forms.Form):
         min_value=0, max_value=100, label="Watermark opacity (%)"
     )
     applications_open = forms.BooleanField(required=False, label="Public application page open")
+    max_live_tokens = forms.IntegerField(
+        min_value=1,
+        max_value=100,
+        required=False,  # left out of a post: unchanged
+        label="API tokens per tester",
+        help_text="How many live (not revoked, not expired) tokens one tester may hold.",
+    )
     share_links_on_tester_revocation = forms.ChoiceField(
         choices=Program.ShareLinkPolicy.choices,
         required=False,  # left out of a post: unchanged
@@ -153,6 +160,10 @@ class ProgramSettingsForm(forms.Form):
         help_text="Only revocations count (tester, cohort or program); suspensions never stop "
         "share links.",
     )
+
+    def clean_max_live_tokens(self):
+        value = self.cleaned_data["max_live_tokens"]
+        return value if value is not None else self.initial.get("max_live_tokens")
 
     def clean_share_links_on_tester_revocation(self):
         value = self.cleaned_data["share_links_on_tester_revocation"]

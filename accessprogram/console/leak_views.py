@@ -8,7 +8,6 @@ they answer the updated card, without it they redirect back to the list.
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_datetime
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accessprogram.access import leaks
 from accessprogram.access.models import AccessBlock, LeakAlert, LeakReport
+from accessprogram.programs.view_access import staff_view
 
 from .permissions import ACCESS_CONTROL_ROLES, programs_for
 
@@ -82,7 +82,7 @@ def _cards(alerts) -> list[AlertCard]:
     ]
 
 
-@login_required
+@staff_view
 @require_GET
 def leaks_page(request):
     programs = _managed_programs(request)
@@ -96,7 +96,7 @@ def leaks_page(request):
     )
 
 
-@login_required
+@staff_view
 @require_POST
 def alert_action(request, alert_id: int, action: str):
     if action not in ALERT_ACTIONS:
@@ -122,7 +122,7 @@ def alert_action(request, alert_id: int, action: str):
     return redirect("console:leaks")
 
 
-@login_required
+@staff_view
 @require_POST
 def report_action(request, report_id: int, action: str):
     if action not in REPORT_ACTIONS:

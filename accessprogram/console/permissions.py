@@ -5,13 +5,14 @@ A console page for a program the user holds no staff role in answers 404, like a
 
 from functools import wraps
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accessprogram.access.models import AccessBlock
+from accessprogram.programs import staff_policy
 from accessprogram.programs.models import Membership, Program
+from accessprogram.programs.view_access import staff_view
 
 STAFF_ROLES = (
     Membership.Role.REVIEWER,
@@ -36,9 +37,41 @@ def programs_for(user, *, roles=STAFF_ROLES) -> QuerySet[Program]:
     return Program.objects.filter(pk__in=memberships.values("program_id"))
 
 
-def is_program_admin(user, program) -> bool:
-    """Admins (and superusers) may grant or take away staff roles."""
-    return programs_for(user, roles=(Membership.Role.ADMIN,)).filter(pk=program.pk).exists()
+def acting_roles(user) -> dict[int, str]:
+    """Program id -> the role `user` may act with there: active, with no block in force."""
+    blocked = AccessBlock.objects.in_force().filter(level=AccessBlock.Level.MEMBERSHIP)
+    return dict(
+        Membership.objects.filter(user=user, status=Membership.Status.ACTIVE)
+        .exclude(pk__in=blocked.values("target_id"))
+        .values_list("program_id", "role")
+    )
+
+
+def may_change_role(user, member: Membership, new_role: str) -> bool:
+    """staff_policy.GRANTED_BY, for `user` acting on `member` of its program."""
+    if member.user_id == user.pk:
+        return False  # nobody changes their own membership
+    actor_role = (
+        Membership.Role.ADMIN if user.is_superuser else acting_roles(user).get(member.program_id)
+    )
+    return staff_policy.may_change_role(
+        actor_role=actor_role, old_role=member.role, new_role=new_role
+    )
+
+
+def may_end_sessions(user, target_user) -> bool:
+    """staff_policy.may_end_sessions: equal or higher rank wherever the target is staff."""
+    target_roles = dict(
+        Membership.objects.filter(user=target_user)
+        .exclude(status=Membership.Status.REMOVED)
+        .values_list("program_id", "role")
+    )
+    return staff_policy.may_end_sessions(
+        actor_roles=acting_roles(user),
+        target_roles=target_roles,
+        actor_is_superuser=user.is_superuser,
+        target_is_django_staff=target_user.is_staff or target_user.is_superuser,
+    )
 
 
 def program_for(user, slug: str, *, roles=STAFF_ROLES) -> Program:
@@ -46,9 +79,9 @@ def program_for(user, slug: str, *, roles=STAFF_ROLES) -> Program:
 
 
 def staff_required(view):
-    """Signed in and holding a staff role somewhere; anyone else gets 404."""
+    """Signed in, TOTP set up, and holding a staff role somewhere; anyone else gets 404."""
 
-    @login_required
+    @staff_view
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not programs_for(request.user).exists():

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from accessprogram.access.api_errors import Conflict, InvalidParameter, openai_exception_handler
 from accessprogram.access.authentication import ApiTokenAuthentication
 from accessprogram.access.scopes import Scope, TokenScopePermission
+from accessprogram.programs.view_access import token_api_view
 from generation.models import Generation
 from generation.selectors import visible_generations
 
@@ -65,6 +66,7 @@ def _error(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=VideoFeedbackError, description=description)
 
 
+@token_api_view
 class VideoFeedbackView(APIView):
     authentication_classes = [ApiTokenAuthentication]
     permission_classes = [permissions.IsAuthenticated, TokenScopePermission]

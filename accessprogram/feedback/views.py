@@ -4,13 +4,13 @@ Every page needs a signed-in user and shows only their own things (others' answe
 whose access to the program is blocked sees why (403), as on the generation pages."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accessprogram.access.pages import notice_instead_of_content, refuse_if_blocked
 from accessprogram.access.selectors import usable_tester_memberships
+from accessprogram.programs.view_access import tester_view
 from generation.selectors import visible_generations
 
 from . import bugs, selectors, services
@@ -21,7 +21,7 @@ from .models import BugAttachment, BugReport, Question
 from .templatetags.feedback_tags import generation_done
 
 
-@login_required
+@tester_view
 @require_GET
 def index(request):
     rows = selectors.forms_for_tester(user=request.user)
@@ -52,7 +52,7 @@ def _raw_answers(post, questions) -> dict[int, object]:
     return raw
 
 
-@login_required
+@tester_view
 @notice_instead_of_content
 @require_http_methods(["GET", "POST"])
 def form_page(request, form_id):
@@ -128,7 +128,7 @@ def _rating_card(request, generation, *, form=None, saved=False, status=200):
     return render(request, "feedback/_quick_rating.html", context, status=status)
 
 
-@login_required
+@tester_view
 @notice_instead_of_content
 @require_http_methods(["GET", "POST"])
 def rate_video(request, public_id):
@@ -170,7 +170,7 @@ def rate_video(request, public_id):
 # --- Bug reports ------------------------------------------------------------------------------
 
 
-@login_required
+@tester_view
 @require_http_methods(["GET", "POST"])
 def bug_new(request):
     memberships = usable_tester_memberships(user=request.user)
@@ -228,14 +228,14 @@ def _bug_page(request, bug, *, comment_form=None, status=200):
     )
 
 
-@login_required
+@tester_view
 @notice_instead_of_content
 @require_GET
 def bug_page(request, bug_id):
     return _bug_page(request, _own_bug(request, bug_id))
 
 
-@login_required
+@tester_view
 @notice_instead_of_content
 @require_POST
 def bug_comment(request, bug_id):
@@ -254,7 +254,7 @@ def bug_comment(request, bug_id):
     return _bug_page(request, bug, comment_form=form, status=422)
 
 
-@login_required
+@tester_view
 @notice_instead_of_content
 @require_GET
 def bug_attachment(request, bug_id, attachment_id):

@@ -1,7 +1,9 @@
 """Account policy for django-allauth: sign-up is open only to a valid invitation."""
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from accessprogram.client_address import client_ip
 
 from .invitations import usable_invitation
 from .models import Invitation
@@ -29,6 +31,13 @@ def session_invitation(request) -> Invitation | None:
 
 
 class InvitationAccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request) -> str:
+        """The platform's one client-address rule (sign-in rate limits, the sessions list)."""
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine the client address.")
+        return ip
+
     def is_open_for_signup(self, request) -> bool:
         return session_invitation(request) is not None
 

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from accessprogram.audit.admin import ReadOnlyAdmin
+
 from .models import (
     Agreement,
     AgreementAcceptance,
@@ -14,9 +16,20 @@ from .models import (
 
 
 class MembershipInline(admin.TabularInline):
+    """Shown, not edited: roles change in the console (staff_policy, audited)."""
+
     model = Membership
     extra = 0
     raw_id_fields = ["user"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Program)
@@ -28,7 +41,10 @@ class ProgramAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin):
+    """Read-only: roles and status change in the console, which checks who may grant what
+    (programs.staff_policy) and writes the audit trail."""
+
     list_display = ["user", "program", "cohort", "role", "status", "joined_at"]
     list_filter = ["program", "cohort", "role", "status"]
     search_fields = ["user__email", "user__username"]

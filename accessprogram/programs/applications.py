@@ -26,8 +26,13 @@ def accepts_applications(program: Program) -> bool:
 @transaction.atomic
 def submit_application(
     *, program: Program, name: str, email: str, answers: dict[int, str]
-) -> Application:
-    """`answers` maps question ids to text; every required question needs one."""
+) -> Application | None:
+    """`answers` maps question ids to text; every required question needs one.
+
+    An address that already has a pending application or a membership gets None, not an error:
+    the page answers every address alike, so it cannot be used to learn who is a member.
+    Anonymous submissions write no audit record (anyone can send them); staff decisions do.
+    """
     if not accepts_applications(program):
         raise OnboardingError("This program is not taking applications.")
     name, email = name.strip(), email.strip().lower()
@@ -53,14 +58,10 @@ def submit_application(
     if Application.objects.filter(
         program=program, email=email, status=Application.Status.SUBMITTED
     ).exists():
-        raise OnboardingError("We already have an application from this address; we will write.")
+        return None
     if Membership.objects.filter(program=program, user__email__iexact=email).exists():
-        raise OnboardingError("This address already belongs to a member of the program.")
-    application = Application.objects.create(
-        program=program, name=name, email=email, answers=recorded
-    )
-    record(action="application.submit", target=application, program=program.slug, email=email)
-    return application
+        return None
+    return Application.objects.create(program=program, name=name, email=email, answers=recorded)
 
 
 def _pending(application: Application) -> Application:
@@ -106,7 +107,7 @@ def decline_application(*, application: Application, message: str, actor=None) -
     application.decided_by = actor
     application.decision_message = message.strip()
     application.save(update_fields=["status", "decided_at", "decided_by", "decision_message"])
-    record(action="application.decline", target=application, actor=actor)
+    record(action="application.decline", target=application, actor=actor, email=application.email)
     from .tasks import send_decline_email
 
     transaction.on_commit(lambda: send_decline_email.delay(application.pk))

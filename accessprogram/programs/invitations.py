@@ -1,7 +1,8 @@
 """Invitations: single-use, expiring links bound to one email address (services).
 
-Only a SHA-256 digest of a link's secret is stored. The secret exists in the email alone, so
-resending issues a new secret and the old link stops working."""
+Only a SHA-256 digest of a link's secret is stored. The secret exists in the email alone: the
+email task mints it (the broker message carries only the invitation id), so resending issues a
+new secret and the old link stops working at once."""
 
 import csv
 import hashlib
@@ -28,11 +29,20 @@ MAX_CSV_ROWS = 2000  # the import runs in the background; the preview checks in 
 @dataclass(frozen=True)
 class IssuedInvitation:
     invitation: Invitation
-    secret: str
 
 
 def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _unsendable_digest() -> str:
+    """The digest of a secret nobody keeps: no link opens the invitation until the email task
+    mints the real one (and an older link stops working now)."""
+    return digest(_new_secret())
 
 
 def _lifetime() -> timedelta:
@@ -43,10 +53,33 @@ def _normalise(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def _enqueue_send(invitation: Invitation, secret: str) -> None:
+def _enqueue_send(invitation: Invitation) -> None:
     from .tasks import send_invitation_email
 
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, secret))
+    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk))
+
+
+@transaction.atomic
+def mint_link_secret(*, invitation_id: int, deliver) -> bool:
+    """Give a live invitation a fresh secret, store its digest and `deliver(invitation=...,
+    secret=...)` it (the email), in one transaction: if delivery fails, the digest is not
+    changed. False (nothing sent) when the invitation was revoked, accepted or expired since."""
+    invitation = (
+        Invitation.objects.live()
+        .select_for_update(of=("self",))
+        .select_related("program", "cohort")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None:
+        return False
+    secret = _new_secret()
+    invitation.digest = digest(secret)
+    invitation.sent_at = timezone.now()
+    invitation.send_count += 1
+    invitation.save(update_fields=["digest", "sent_at", "send_count"])
+    deliver(invitation=invitation, secret=secret)
+    return True
 
 
 def _expire_stale(*, program: Program, email: str) -> None:
@@ -103,13 +136,12 @@ def _taken_addresses(*, program: Program) -> tuple[set[str], set[str]]:
 
 
 def _create(*, program, email, name, cohort, actor) -> IssuedInvitation:
-    secret = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         program=program,
         cohort=cohort,
         email=email,
         name=name.strip(),
-        digest=digest(secret),
+        digest=_unsendable_digest(),
         expires_at=timezone.now() + _lifetime(),
         invited_by=actor,
     )
@@ -121,8 +153,8 @@ def _create(*, program, email, name, cohort, actor) -> IssuedInvitation:
         email=email,
         cohort=cohort.name if cohort else None,
     )
-    _enqueue_send(invitation, secret)
-    return IssuedInvitation(invitation=invitation, secret=secret)
+    _enqueue_send(invitation)
+    return IssuedInvitation(invitation=invitation)
 
 
 @transaction.atomic
@@ -263,14 +295,13 @@ def resend_invitation(*, invitation: Invitation, actor=None) -> IssuedInvitation
         program=invitation.program, user__email__iexact=invitation.email
     ).exists():
         raise OnboardingError(f"{invitation.email} is already a member of this program.")
-    secret = secrets.token_urlsafe(32)
-    invitation.digest = digest(secret)
+    invitation.digest = _unsendable_digest()  # the old link stops working now
     invitation.status = Invitation.Status.SENT
     invitation.expires_at = timezone.now() + _lifetime()
     invitation.save(update_fields=["digest", "status", "expires_at"])
     record(action="invitation.resend", target=invitation, actor=actor, email=invitation.email)
-    _enqueue_send(invitation, secret)
-    return IssuedInvitation(invitation=invitation, secret=secret)
+    _enqueue_send(invitation)
+    return IssuedInvitation(invitation=invitation)
 
 
 @transaction.atomic

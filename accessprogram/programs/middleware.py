@@ -1,48 +1,15 @@
-"""Gates in front of pages: staff set up MFA first; testers accept their programs' terms first."""
+"""Gate in front of pages: testers accept their programs' terms first.
+
+Staff MFA is decided per view (accessprogram.programs.view_access), not here by URL prefix.
+"""
 
 from urllib.parse import urlencode
 
-from allauth.mfa.models import Authenticator
-from django.conf import settings
-from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .selectors import memberships_awaiting_agreement, staff_program_ids
-
-STAFF_PREFIXES = ("/console/", "/admin/", "/review/")
-
-
-def needs_mfa_setup(user) -> bool:
-    """Staff (any staff role, or Django staff) without a TOTP authenticator."""
-    if not (user.is_staff or user.is_superuser or staff_program_ids(user=user)):
-        return False
-    return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-
-
-class StaffMfaMiddleware:
-    """Every staff page (console, review, Django admin) needs two-factor authentication set up."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        user = getattr(request, "user", None)
-        if (
-            getattr(settings, "STAFF_MFA_REQUIRED", True)
-            and request.path_info.startswith(STAFF_PREFIXES)
-            and user is not None
-            and user.is_authenticated
-            and needs_mfa_setup(user)
-        ):
-            messages.warning(
-                request,
-                "Staff pages need two-factor authentication. Set up an authenticator app first.",
-            )
-            return redirect("mfa_activate_totp")
-        return self.get_response(request)
-
+from .selectors import memberships_awaiting_agreement
 
 # Pages that stay open: the agreement pages themselves, sign-in/out and account management,
 # the staff console and admin (they have their own rules), the token API (it checks agreements in

@@ -73,11 +73,18 @@ class Program(models.Model):
     share_links_on_tester_revocation = models.CharField(
         max_length=8, choices=ShareLinkPolicy.choices, default=ShareLinkPolicy.STOP
     )
+    # Few tokens per tester: a workload spread over many tokens is harder to notice.
+    max_live_tokens = models.PositiveSmallIntegerField(
+        default=5, help_text="API tokens a tester may hold at once (not revoked, not expired)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(max_live_tokens__gte=1), name="program_max_live_tokens_positive"
+            ),
             models.CheckConstraint(
                 condition=models.Q(running_jobs_per_tester__gte=1),
                 name="program_running_limit_positive",

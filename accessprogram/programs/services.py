@@ -159,6 +159,7 @@ PROGRAM_SETTINGS = (
     "watermark_opacity",
     "applications_open",
     "share_links_on_tester_revocation",
+    "max_live_tokens",
 )
 
 

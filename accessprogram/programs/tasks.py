@@ -1,27 +1,15 @@
 from celery import shared_task
-from django.db.models import F
-from django.utils import timezone
 
 from . import emails
-from .invitations import digest
-from .models import Application, Invitation
+from .invitations import mint_link_secret
+from .models import Application
 
 
 @shared_task(ignore_result=True)
-def send_invitation_email(invitation_id: int, secret: str) -> None:
-    """Mail the link. Skipped when the invitation was revoked or resent (a newer secret) since."""
-    invitation = (
-        Invitation.objects.live()
-        .select_related("program", "cohort")
-        .filter(pk=invitation_id, digest=digest(secret))
-        .first()
-    )
-    if invitation is None:
-        return
-    emails.send_invitation(invitation=invitation, secret=secret)
-    Invitation.objects.filter(pk=invitation_id).update(
-        sent_at=timezone.now(), send_count=F("send_count") + 1
-    )
+def send_invitation_email(invitation_id: int) -> None:
+    """Mint the link's secret and mail it. The message carries only the id: the secret never
+    passes through the broker, and exists outside this task only in the email."""
+    mint_link_secret(invitation_id=invitation_id, deliver=emails.send_invitation)
 
 
 @shared_task(ignore_result=True)

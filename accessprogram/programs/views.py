@@ -5,26 +5,18 @@ from zoneinfo import available_timezones
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accessprogram.client_address import client_ip
+from accessprogram.throttling import over_rate
+
 from . import applications, invitations, selectors, services
 from .adapters import SESSION_KEY
 from .models import ApplicationQuestion, Membership, Program, TesterProfile
-
-
-def client_ip(request) -> str | None:
-    """The caller's address: REMOTE_ADDR, or the entry our trusted proxies appended."""
-    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    if proxies:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [a for a in forwarded if a]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
+from .view_access import public_view, tester_view
 
 
 def _tester_program(request, slug: str) -> Program:
@@ -47,7 +39,7 @@ def _safe_next(request) -> str | None:
     return None
 
 
-@login_required
+@tester_view
 @require_http_methods(["GET", "POST"])
 def agreement(request, slug):
     program = _tester_program(request, slug)
@@ -81,7 +73,7 @@ def agreement(request, slug):
     )
 
 
-@login_required
+@tester_view
 @require_GET
 def agreements(request):
     """Every agreement version the user accepted, plus the ones still waiting."""
@@ -95,7 +87,7 @@ def agreements(request):
     )
 
 
-@login_required
+@tester_view
 @require_GET
 def accepted_version(request, slug, version):
     """The text of one version the user accepted (testers can re-read what they agreed to)."""
@@ -119,6 +111,7 @@ def accepted_version(request, slug, version):
 # --- Invitations ----------------------------------------------------------------------------
 
 
+@public_view
 @require_http_methods(["GET", "POST"])
 def invitation(request, secret):
     """The link in an invitation email: sign up (new address), or sign in and accept."""
@@ -143,7 +136,7 @@ def invitation(request, secret):
     return render(request, "programs/invitation.html", {"invitation": invite})
 
 
-@login_required
+@tester_view
 @require_GET
 def account(request):
     """The tester's own settings: email, password, two-factor, sessions, agreements."""
@@ -188,6 +181,24 @@ class ApplyForm(forms.Form):
         return {q.pk: self.cleaned_data.get(f"q{q.pk}") or "" for q in self.questions}
 
 
+# A field hidden from people (apply.html) that form-filling robots fill in.
+HONEYPOT_FIELD = "website"
+
+
+def _too_many_applications(request, program) -> bool:
+    """Count this submission per client address and per email address (shared cache)."""
+    group = f"apply:{program.pk}"
+    email = request.POST.get("email", "").strip().lower()
+    by_ip = over_rate(
+        request, group=group + ":ip", key=client_ip(request) or "", rate=settings.APPLY_RATE_PER_IP
+    )
+    by_address = bool(email) and over_rate(
+        request, group=group + ":email", key=email, rate=settings.APPLY_RATE_PER_ADDRESS
+    )
+    return by_ip or by_address
+
+
+@public_view
 @require_http_methods(["GET", "POST"])
 def apply(request, slug):
     """The public application page of a program (when its staff opened applications)."""
@@ -197,6 +208,11 @@ def apply(request, slug):
     form = ApplyForm(
         request.POST or None, questions=ApplicationQuestion.objects.filter(program=program)
     )
+    if request.method == "POST" and _too_many_applications(request, program):
+        return render(request, "programs/apply_throttled.html", {"program": program}, status=429)
+    if request.method == "POST" and request.POST.get(HONEYPOT_FIELD):
+        # Only robots fill the hidden field: they get the usual thanks, nothing is kept.
+        return render(request, "programs/applied.html", {"program": program})
     if request.method == "POST" and form.is_valid():
         try:
             applications.submit_application(
@@ -223,7 +239,7 @@ class ProfileForm(forms.Form):
         self.fields["timezone"].choices = [(name, name) for name in sorted(available_timezones())]
 
 
-@login_required
+@tester_view
 @require_http_methods(["GET", "POST"])
 def profile(request):
     existing = TesterProfile.objects.filter(user=request.user).first()

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accessprogram.access.authentication import ApiTokenAuthentication
 from accessprogram.access.scopes import Scope, TokenScopePermission
+from accessprogram.programs.view_access import token_api_view
 
 from .. import services
 from ..media import private_video_response
@@ -35,6 +36,7 @@ class PreviewNotReady(ExposesCode, NotFound):
     default_code = "video_not_ready"
 
 
+@token_api_view
 class TesterApiView(APIView):
     authentication_classes = [ApiTokenAuthentication]
     permission_classes = [permissions.IsAuthenticated, TokenScopePermission]

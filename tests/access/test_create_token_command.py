@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from accessprogram.access import tokens
 from accessprogram.access.models import ApiToken
+from accessprogram.audit.models import AuditRecord
 from accessprogram.programs.models import Membership, Program
 from factories import MembershipFactory, ProgramFactory, UserFactory
 
@@ -134,3 +135,29 @@ def test_a_program_the_tester_is_not_in(tester):
 def test_the_email_is_required(db):
     with pytest.raises(CommandError, match="--email"):
         create_token()
+
+
+# --- who the audit trail names (finding 5) ----------------------------------------------------
+
+
+def test_the_operator_named_with_actor_is_the_recorded_actor(tester):
+    operator = UserFactory(email="ops@example.com", is_staff=True)
+    secret = create_token("--email", tester.user.email, "--actor", "OPS@example.com")
+    token = ApiToken.objects.get(digest=tokens.digest(secret))
+    record = AuditRecord.objects.get(action="token.issued", target_id=str(token.pk))
+    assert record.actor == operator
+    assert record.data["via"] == "manage.py create_token"
+
+
+def test_without_actor_the_system_is_recorded_never_the_tester(tester):
+    secret = create_token("--email", tester.user.email)
+    token = ApiToken.objects.get(digest=tokens.digest(secret))
+    record = AuditRecord.objects.get(action="token.issued", target_id=str(token.pk))
+    assert record.actor is None  # the system, as the console's audit log shows it
+    assert record.data["via"] == "manage.py create_token"
+
+
+def test_an_unknown_actor_is_an_error_and_makes_no_token(tester):
+    with pytest.raises(CommandError, match=r"No user with email ghost@example\.com"):
+        create_token("--email", tester.user.email, "--actor", "ghost@example.com")
+    assert not ApiToken.objects.exists()

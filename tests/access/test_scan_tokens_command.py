@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accessprogram.access import tokens
-from accessprogram.access.scanning import find_in_text
+from accessprogram.access.scanning import find_in_text, scan_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,15 +109,17 @@ def test_checksum_alone_rules_out_random_look_alikes():
     assert list(find_in_text(blob)) == []
 
 
-def test_skips_vcs_dependency_and_binary_files(tmp_path):
+def test_version_control_data_is_skipped_and_said_so_dependencies_and_binaries_are_not(tmp_path):
     real = tokens.generate()
-    for skipped in (".git/objects", ".venv/lib", "node_modules/pkg"):
-        (tmp_path / skipped).mkdir(parents=True)
-        (tmp_path / skipped / "file.txt").write_text(real)
+    for directory in (".git/objects", ".venv/lib", "node_modules/pkg"):
+        (tmp_path / directory).mkdir(parents=True)
+        (tmp_path / directory / "file.txt").write_text(real)
     (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0" + real.encode())
     status, out = scan(tmp_path)
-    assert status == 0, out
-    assert "0 files scanned, 1 binary skipped" in out
+    assert status == 1, out
+    assert "3 platform API tokens found in 3 files (3 files scanned, 1 skipped)." in out
+    assert f"skipped {tmp_path / '.git'}: version control data" in out
+    assert "(platform API token, binary)" in out
 
 
 def test_a_file_named_explicitly_is_scanned_even_in_a_skipped_directory(tmp_path):
@@ -140,6 +144,7 @@ def test_json_output(tree):
         "column": 19,
         "token_prefix": real_a[:12],
         "kind": "platform API token",
+        "encoding": "text",
     }
 
 
@@ -179,3 +184,76 @@ def test_exit_status_of_the_real_command(tmp_path):
     assert found.returncode == 1, found.stderr
     assert f"{dirty / 'a.py'}:1:8: {real[:12]}… (platform API token)" in found.stdout
     assert real not in found.stdout + found.stderr
+
+
+# --- what a careless copy looks like (finding 8) ----------------------------------------------
+
+
+@pytest.fixture
+def planted(tmp_path):
+    """Five copies of one leaked token in the forms the red team planted."""
+    import base64
+
+    real = tokens.generate()
+    (tmp_path / "config.txt").write_text(f"key={real}\n")
+    (tmp_path / "bundle.bin").write_bytes(b"\x7fELF\0\0\0" + b"\x01" * 100 + real.encode() + b"\0")
+    (tmp_path / "settings.ini").write_bytes(f"[api]\r\nkey = {real}\r\n".encode("utf-16"))
+    encoded = base64.b64encode(f'{{"api_key": "{real}"}}'.encode()).decode()
+    (tmp_path / "env.json").write_text(f'{{"CONFIG_B64": "{encoded}"}}\n')
+    (tmp_path / "node_modules" / "demo").mkdir(parents=True)
+    (tmp_path / "node_modules" / "demo" / "index.js").write_text(f"module.exports = '{real}';\n")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    return tmp_path, real
+
+
+def test_all_five_planted_forms_are_found(planted):
+    root, real = planted
+    status, out = scan(root, "--json")
+    assert status == 1
+    document = json.loads(out)
+    found = {(f["path"], f["encoding"]) for f in document["findings"]}
+    assert found == {
+        (str(root / "config.txt"), "text"),
+        (str(root / "bundle.bin"), "binary"),
+        (str(root / "settings.ini"), "utf-16"),
+        (str(root / "env.json"), "base64"),
+        (str(root / "node_modules/demo/index.js"), "text"),
+    }
+    assert {f["token_prefix"] for f in document["findings"]} == {real[:12]}
+    assert real not in out
+    # What was not looked into is said, not skipped silently.
+    assert document["skipped_directories"] == [
+        {"path": str(root / ".git"), "reason": "version control data"}
+    ]
+
+
+def test_the_text_report_names_encodings_and_skipped_directories(planted):
+    root, real = planted
+    status, out = scan(root)
+    assert status == 1
+    assert f"{root / 'settings.ini'}:2:7: {real[:12]}… (platform API token, utf-16)" in out
+    assert f"{root / 'env.json'}:1:17: {real[:12]}… (platform API token, base64)" in out
+    assert f"skipped {root / '.git'}: version control data" in out
+    assert "5 platform API tokens found in 5 files" in out
+    assert real not in out
+
+
+@settings(max_examples=60, deadline=None)
+@given(before=st.binary(max_size=80), after=st.binary(max_size=80), urlsafe=st.booleans())
+def test_a_token_in_base64_of_any_surrounding_bytes_is_found(before, after, urlsafe):
+    import base64
+
+    real = tokens.generate()
+    encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
+    blob = encode(before + b" " + real.encode() + b" " + after).decode()
+    findings = scan_bytes(f"value: {blob}\n".encode(), path="f")
+    assert [(f.encoding, f.token_prefix) for f in findings] == [("base64", real[:12])]
+
+
+@settings(max_examples=60, deadline=None)
+@given(before=st.binary(max_size=200), after=st.binary(max_size=200))
+def test_a_token_among_any_binary_bytes_is_found(before, after):
+    real = tokens.generate()
+    findings = scan_bytes(before + b"\0" + real.encode() + b"\0" + after, path="f")
+    assert real[:12] in {f.token_prefix for f in findings}

@@ -17,6 +17,7 @@ VALID = {
     "approval_policy": "two_reviewers",
     "watermark_position": "top_left",
     "watermark_opacity": 40,
+    "max_live_tokens": 5,
 }
 
 

@@ -85,7 +85,7 @@ def test_a_reviewer_without_mfa_is_sent_to_mfa_setup_before_any_staff_page(
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url(re.compile(r"/accounts/2fa/totp/activate/$"))
 
-    for path in [f"/console/programs/{program.slug}/", "/admin/", "/console/"]:
+    for path in [f"/console/programs/{program.slug}/", "/review/", "/console/"]:
         page.goto(f"{live_server.url}{path}")
         page.wait_for_url(re.compile(r"/accounts/2fa/totp/activate/$"))
         expect(page.get_by_text("Staff pages need two-factor authentication")).to_be_visible()

@@ -47,10 +47,11 @@ def test_applying_records_the_answers(client, open_program, portfolio):
     application = Application.objects.get()
     assert application.email == "ana@example.com"
     assert application.answers == [{"question": "Portfolio link", "answer": "https://ana.art"}]
-    assert AuditRecord.objects.filter(action="application.submit").exists()
+    # Anyone can submit: the audit chain records staff decisions, not anonymous submissions.
+    assert not AuditRecord.objects.filter(action="application.submit").exists()
 
 
-def test_a_missing_required_answer_or_a_second_application_is_refused(
+def test_a_missing_required_answer_is_refused_and_a_second_application_ignored(
     client, open_program, portfolio
 ):
     url = reverse("programs:apply", args=[open_program.slug])
@@ -60,8 +61,7 @@ def test_a_missing_required_answer_or_a_second_application_is_refused(
     data = {"name": "Ana", "email": "ana@example.com", f"q{portfolio.pk}": "https://ana.art"}
     client.post(url, data)
     again = client.post(url, data)
-    assert again.status_code == 422
-    assert "already have an application" in again.content.decode()
+    assert again.status_code == 200  # the same thanks as any address (no membership oracle)
     assert Application.objects.count() == 1
 
 

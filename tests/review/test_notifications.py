@@ -33,7 +33,9 @@ def test_an_approval_notifies_and_emails_the_tester_after_commit(
     assert notification.kind == "approved"
     assert notification.share_request == share_request
     token = ShareLink.objects.get().token
-    assert f"https://portal.example/s/{token}/" in notification.body
+    # The stored notification refers to the request, never the link itself (staff browse these).
+    assert token not in notification.body and token not in notification.url
+    assert notification.url == f"/review/mine/#request-{share_request.pk}"
     mail = next(m for m in mailoutbox if m.to == [tester.user.email])
     assert mail.subject == "Your share request was approved"
     assert f"https://portal.example/s/{token}/" in mail.body
@@ -121,3 +123,24 @@ def test_other_peoples_notifications_are_404(share_request, reviewer, program):
     assert "Changes requested" not in stranger.get("/review/notifications/").content.decode()
     notification.refresh_from_db()
     assert notification.read_at is None
+
+
+def test_notifications_stored_before_keep_no_share_url(share_request, tester):
+    """The data migration rewrites old notification bodies that carried the full link."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("review.migrations.0004_notifications_without_share_urls")
+    old = Notification.objects.create(
+        user=tester.user,
+        kind="approved",
+        share_request=share_request,
+        title="Your share request was approved",
+        body='Your request to share "x" (web) was approved. Its public link: '
+        "https://portal.example/s/SECRETTOKEN/ (it opens as soon as the shared copy is prepared).",
+    )
+    migration.drop_share_urls(apps, None)
+    old.refresh_from_db()
+    assert "SECRETTOKEN" not in old.body
+    assert "Its public link is on your share requests page (it opens as soon" in old.body

@@ -3,9 +3,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accessprogram.access.scanning import KIND, scan
+from accessprogram.access.scanning import KIND, SKIPPED_DIRECTORIES, scan
 
 EXIT_FOUND = 1
+DIRECTORY_REASONS = set(SKIPPED_DIRECTORIES.values())
 EXIT_ERROR = 2  # distinct from "found", so CI can tell a leak from a broken invocation
 
 
@@ -16,7 +17,8 @@ def _plural(count: int, noun: str) -> str:
 class Command(BaseCommand):
     help = (
         "Scan files and directories for platform API tokens (checksum-verified, so no false "
-        "positives). Prints where each one is, masked; exits 1 if any is found, 0 otherwise."
+        "positives), in text, binaries, UTF-16 and base64. Prints where each one is, masked, and "
+        "what was not scanned; exits 1 if any is found, 0 otherwise."
     )
 
     def add_arguments(self, parser):
@@ -41,9 +43,13 @@ class Command(BaseCommand):
 
     def _print_text(self, result):
         for finding in result.findings:
+            how = "" if finding.encoding == "text" else f", {finding.encoding}"
             self.stdout.write(
-                f"{finding.path}:{finding.line}:{finding.column}: {finding.token_prefix}… ({KIND})"
+                f"{finding.path}:{finding.line}:{finding.column}: "
+                f"{finding.token_prefix}… ({KIND}{how})"
             )
+        for skipped in result.skipped:
+            self.stdout.write(f"skipped {skipped['path']}: {skipped['reason']}")
         for problem in result.unreadable:
             self.stderr.write(f"could not read {problem}")
         count = len(result.findings)
@@ -54,8 +60,8 @@ class Command(BaseCommand):
             else "No platform API tokens found"
         )
         scanned = _plural(result.files_scanned, "file") + " scanned"
-        if result.binary_files_skipped:
-            scanned += f", {result.binary_files_skipped} binary skipped"
+        if result.skipped:
+            scanned += f", {len(result.skipped)} skipped"
         self.stdout.write(f"{summary} ({scanned}).")
         if count:
             self.stdout.write(
@@ -68,7 +74,8 @@ class Command(BaseCommand):
             "findings": [finding.as_dict() for finding in result.findings],
             "count": len(result.findings),
             "files_scanned": result.files_scanned,
-            "binary_files_skipped": result.binary_files_skipped,
+            "skipped_directories": [s for s in result.skipped if s["reason"] in DIRECTORY_REASONS],
+            "skipped": result.skipped,
             "unreadable": result.unreadable,
         }
         self.stdout.write(json.dumps(document, indent=2))

@@ -102,7 +102,9 @@ class Command(BaseCommand):
             membership=artist, name=DEMO_TOKEN_NAME, revoked_at__isnull=True
         ):
             revoke_token(token=token, reason="Replaced by a new demo token.")
-        secret = issue_token(membership=artist, name=DEMO_TOKEN_NAME).secret
+        secret = issue_token(
+            membership=artist, name=DEMO_TOKEN_NAME, via="manage.py seed_demo"
+        ).secret
 
         write = self.stdout.write
         write(self.style.SUCCESS(f"\nDemo program '{program.name}' is ready.\n"))
