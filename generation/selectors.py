@@ -4,7 +4,7 @@ import math
 from collections import Counter
 from datetime import timedelta
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, QuerySet
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, QuerySet, Sum
 
 from accessprogram.access.models import AccessBlock
 from accessprogram.programs.models import Membership, Program
@@ -98,15 +98,27 @@ def engine_slots() -> int:
 def queue_standing(*, generation: Generation) -> QueueStanding | None:
     """Where a queued job stands, as the last sweep placed it (no query: it is on the row).
 
-    None when it is not waiting, or not placed yet (its program is paused, or no sweep has run
-    since it was queued).
+    A job queued since the last sweep gets a first-come estimate until the sweep (within a
+    second) places it fairly. None when it is not waiting.
     """
-    if generation.status != Generation.Status.QUEUED or generation.queue_position is None:
+    if generation.status != Generation.Status.QUEUED:
         return None
+    if generation.queue_position is None:
+        return _provisional_standing(generation)
     return QueueStanding(
         position=generation.queue_position,
         eta=timedelta(seconds=generation.queue_eta_seconds or 0),
     )
+
+
+def _provisional_standing(generation: Generation) -> QueueStanding:
+    """First come, first served: the jobs queued before this one, spread over the engine."""
+    ahead = Generation.objects.filter(
+        status=Generation.Status.QUEUED, created_at__lt=generation.created_at
+    ).aggregate(jobs=Count("id"), seconds=Sum("seconds"))
+    waiting = (ahead["seconds"] or 0) / max(engine_slots(), 1)
+    seconds = (waiting + generation.seconds) * render_rate()
+    return QueueStanding(position=ahead["jobs"] + 1, eta=timedelta(seconds=math.ceil(seconds)))
 
 
 def remaining_time(*, generation: Generation) -> timedelta | None:

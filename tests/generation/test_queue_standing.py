@@ -46,6 +46,14 @@ def test_the_sweep_stores_each_waiting_jobs_place(program):
     assert jobs[0].queue_eta_seconds < jobs[2].queue_eta_seconds
 
 
+def test_a_job_queued_since_the_last_sweep_has_a_first_come_estimate(program):
+    first, second = queue_of(program, 2)
+    standing = queue_standing(generation=second)
+    assert standing.position == 2
+    assert standing.eta.total_seconds() > queue_standing(generation=first).eta.total_seconds()
+    assert second.queue_position is None  # only the sweep writes places
+
+
 def test_a_paused_programs_jobs_have_no_place(program):
     (job,) = queue_of(program, 1)
     sweep()
