@@ -248,26 +248,23 @@ def bulk_invite(*, program: Program, text: str, actor=None) -> list[IssuedInvita
             "Fix them and upload again."
         )
     expires_at = timezone.now() + _lifetime()
-    secrets_by_digest = {}
-
-    def unsaved():
-        for row in rows:
-            secret = secrets.token_urlsafe(32)
-            secrets_by_digest[digest(secret)] = secret
-            yield Invitation(
-                program=program,
-                cohort=row.cohort,
-                email=row.email,
-                name=row.name.strip(),
-                digest=digest(secret),
-                expires_at=expires_at,
-                invited_by=actor,
-            )
-
-    created = Invitation.objects.bulk_create(unsaved(), batch_size=IMPORT_BATCH)
-    issued = [IssuedInvitation(invitation=i, secret=secrets_by_digest[i.digest]) for i in created]
+    # No link secret here: the send task mints it, so none travels through the broker.
+    unsaved = (
+        Invitation(
+            program=program,
+            cohort=row.cohort,
+            email=row.email,
+            name=row.name.strip(),
+            digest=_unsendable_digest(),
+            expires_at=expires_at,
+            invited_by=actor,
+        )
+        for row in rows
+    )
+    created = Invitation.objects.bulk_create(unsaved, batch_size=IMPORT_BATCH)
+    issued = [IssuedInvitation(invitation=invitation) for invitation in created]
     for one in issued:
-        _enqueue_send(one.invitation, one.secret)
+        _enqueue_send(one.invitation)
     record(
         action="invitation.import",
         target=program,

@@ -94,8 +94,13 @@ def test_a_revoked_invitation_gets_no_email(program, django_capture_on_commit_ca
 
 def test_development_mail_goes_to_files_not_to_the_log(tmp_path):
     probe = "import django; django.setup(); from django.conf import settings; "
-    probe += "print(settings.EMAIL_BACKEND); print(settings.EMAIL_FILE_PATH)"
-    env = {"DJANGO_SETTINGS_MODULE": "accessprogram.settings", "VAR_DIR": str(tmp_path)}
+    # EMAIL_BACKEND is the wrapper counting failures; it hands mail to the delivery backend.
+    probe += "print(settings.EMAIL_DELIVERY_BACKEND); print(settings.EMAIL_FILE_PATH)"
+    env = {
+        "DJANGO_SETTINGS_MODULE": "accessprogram.settings",
+        "VAR_DIR": str(tmp_path),
+        "DEPLOYMENT": "development",
+    }
     output = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     ).stdout.split()
