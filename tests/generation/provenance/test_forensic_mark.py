@@ -6,14 +6,13 @@ import io
 
 import numpy as np
 import pytest
-from conftest import PAYLOAD, engine_clip, luma_frames
+from conftest import PAYLOAD, engine_clip, luma_frames, psnr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generation.provenance.forensic import (
     PAYLOAD_BITS,
     embed_frame,
-    psnr,
     read_frames,
     read_payload,
 )

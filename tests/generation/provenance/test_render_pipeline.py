@@ -9,9 +9,9 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from conftest import MARK, PAYLOAD, engine_clip, luma_frames
+from conftest import MARK, PAYLOAD, engine_clip, luma_frames, psnr
 
-from generation.provenance.forensic import psnr, read_payload
+from generation.provenance.forensic import read_payload
 from generation.provenance.pipeline import RenditionFacts, render_rendition
 from generation.provenance.visible import VisibleMark
 
