@@ -8,18 +8,25 @@ moving soft discs, 24 fps): "engine" as it renders, and "grain", the same frames
 Gaussian grain (sigma --grain luma levels) re-encoded at crf 16, closer to camera or model
 output. For each clip, in interleaved rounds (order alternating):
   (a) the baseline: a plain PyAV transcode, decode -> libx264 with the rendition's encoder
-      settings (preset veryfast, crf 20, yuv420p, faststart), frames passed straight through;
+      settings (preset veryfast, crf 20, yuv420p, faststart, same threading), frames passed
+      straight through with their picture type cleared so libx264 chooses I/P/B itself, as
+      `ffmpeg -i in.mp4 -c:v libx264` and the rendition do (a decoded frame carries its
+      source's type, and libx264 obeys it: IPPP... without B-frames, a cheaper encode);
   (b) render_rendition: the same decode and encode plus the visible mark and the forensic
       mark on every frame.
-It prints the medians, the ratio b/a (the figure to track), the marking cost per frame, the
-PSNR of forensically marked vs unmarked luma (every frame, before encoding), and whether the
-payload reads back from leaked copies of the rendition: re-encoded at a third of its bitrate
-and scaled to 640x360 (the acceptance case), crf 35, crf 35 at half size, a 1-second 426x240
-excerpt at crf 30. Exit status 1 if the acceptance case does not trace.
+It prints the medians, the ratio b/a (the figure to track), the same ratio in CPU time (all
+threads of the process: less swayed by other load on a shared machine), the marking cost per
+frame, the PSNR of forensically marked vs unmarked luma (every frame, before encoding), and
+whether the payload reads back from leaked copies of the rendition: re-encoded at a third of
+its bitrate and scaled to 640x360 (the acceptance case), crf 35, crf 35 at half size, a
+1-second 426x240 excerpt at crf 30. Last, one line `rendition ratio flat: X, grainy: Y` with
+both ratios b/a (the goal: at most 1.3). Exit status 1 if the acceptance case does not trace.
 """
 
 import argparse
+import math
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -30,6 +37,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.frame import PictureType
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -42,7 +50,7 @@ from generation.provenance.credentials import (  # noqa: E402
     create_dev_certificate,
     sign_video,
 )
-from generation.provenance.forensic import embed_frame, psnr, read_payload  # noqa: E402
+from generation.provenance.forensic import embed_frame, read_payload  # noqa: E402
 from generation.provenance.pipeline import ENCODER_OPTIONS, render_rendition  # noqa: E402
 from generation.provenance.visible import Overlay, VisibleMark  # noqa: E402
 
@@ -91,6 +99,7 @@ def plain_transcode(source: str, destination: str) -> None:
         stream.width, stream.height = video.codec_context.width, video.codec_context.height
         stream.pix_fmt, stream.thread_type = "yuv420p", "AUTO"
         for frame in src.decode(video):
+            frame.pict_type = PictureType.NONE  # the encoder decides, as in the rendition
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
 
@@ -110,6 +119,18 @@ def reencode(source: str, destination: str, *, width, height, crf=None, bit_rate
             scaled.pts, scaled.time_base = index, 1 / Fraction(video.average_rate)
             out.mux(stream.encode(scaled))
         out.mux(stream.encode(None))
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process so far, every thread (the encoder's and decoder's too)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def psnr(reference: np.ndarray, distorted: np.ndarray) -> float:
+    """Peak signal-to-noise ratio in dB of two uint8 images (inf if identical)."""
+    mse = float(np.mean((reference.astype(np.float64) - distorted.astype(np.float64)) ** 2))
+    return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
 
 
 def bits_per_second(path: str) -> float:
@@ -186,6 +207,7 @@ def main() -> int:
     args = parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench_rendition_"))
     status = 0
+    headline = {}
     try:
         engine = str(work / "engine.mp4")
         render_video(
@@ -204,11 +226,12 @@ def main() -> int:
         )
         for name, clip in (("engine", engine), ("grain", grain)):
             plain, marked = [], []
+            cpu = {"plain": [], "rendition": []}
             rendition = str(work / f"{name}-rendition.mp4")
             for round_ in range(args.rounds + 1):  # round 0 warms up, untimed
                 order = ("plain", "rendition") if round_ % 2 else ("rendition", "plain")
                 for which in order:
-                    started = time.perf_counter()
+                    started, cpu_started = time.perf_counter(), cpu_seconds()
                     if which == "plain":
                         plain_transcode(clip, str(work / "plain.mp4"))
                     else:
@@ -218,7 +241,9 @@ def main() -> int:
                     elapsed = time.perf_counter() - started
                     if round_:
                         (plain if which == "plain" else marked).append(elapsed)
+                        cpu[which].append(cpu_seconds() - cpu_started)
             ratios = [m / p for m, p in zip(marked, plain, strict=True)]
+            headline[name] = statistics.median(ratios)
             forensic_ms, visible_ms, mean_psnr, worst_psnr = marking_cost(clip)
             print(
                 f"\n[{name}] source {bits_per_second(clip) / 1000:.0f} kbit/s, "
@@ -235,6 +260,13 @@ def main() -> int:
             print(
                 f"  ratio b/a: median of rounds {statistics.median(ratios):.2f}  "
                 f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})"
+            )
+            cpu_ratios = [m / p for m, p in zip(cpu["rendition"], cpu["plain"], strict=True)]
+            print(
+                f"  CPU time b/a (all threads, steadier on a busy machine): median of rounds "
+                f"{statistics.median(cpu_ratios):.2f}  "
+                f"(a {statistics.median(cpu['plain']):.2f} s, "
+                f"b {statistics.median(cpu['rendition']):.2f} s)"
             )
             signing = statistics.median(signing_seconds(rendition, work, args.rounds))
             print(
@@ -264,6 +296,7 @@ def main() -> int:
                 )
                 if index == 0 and not traced:
                     status = 1
+        print(f"\nrendition ratio flat: {headline['engine']:.2f}, grainy: {headline['grain']:.2f}")
     finally:
         if args.keep:
             print(f"kept {work}")

@@ -8,6 +8,7 @@ C2PA_CERT_CHAIN_PATH and C2PA_PRIVATE_KEY_PATH.
 
 import base64
 import datetime
+import io
 import json
 import os
 from dataclasses import dataclass
@@ -251,11 +252,13 @@ def sign_video(*, source: Path, destination: Path, facts: ManifestFacts, materia
             open(source, "rb") as src,
             open(destination, "w+b") as dst,
         ):
-            builder.sign(signer, "video/mp4", src, dst)
+            store = builder.sign(signer, "video/mp4", src, dst)
+        # The label from the manifest store sign() returns (a few kB): reading it back from
+        # the signed file would hash the whole video again.
+        with c2pa.Reader("application/c2pa", io.BytesIO(store)) as reader:
+            return json.loads(reader.json())["active_manifest"]
     except c2pa.C2paError as error:
         raise CredentialsUnavailable(f"C2PA signing failed: {error}") from error
-    with open(destination, "rb") as signed, c2pa.Reader("video/mp4", signed) as reader:
-        return json.loads(reader.json())["active_manifest"]
 
 
 def read_manifest(path, *, trust_anchors_pem: bytes | None = None) -> dict | None:

@@ -17,9 +17,10 @@ bits interleaved over the cells with a key-derived order. The reader sums soft d
 over every cell and frame and decodes with Viterbi, so a copy still reads when many cells
 are wrong. The CRC makes an unmarked or mangled video read as None, not a wrong id.
 
-Per frame the work is a few small matrix products (the cell windows are separable):
-a few milliseconds for 720p. The key material comes from SHA-256, not numpy's
-generators, so renditions made today still read after any library upgrade.
+Per frame the work is a few passes over the luma plane, in place and in bands that stay
+in cache (the cell windows are separable): a few milliseconds for 720p. The key material
+comes from SHA-256, not numpy's generators, so renditions made today still read after any
+library upgrade.
 
 Why not a library: `invisible-watermark` imports torch (gigabytes) even for its DWT/DCT
 methods, and `blind-watermark` costs about 1.5 s per 720p frame, so it could mark a few
@@ -32,7 +33,6 @@ bitrate at half size (tests/generation/provenance, bench/bench_rendition.py).
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,14 +42,9 @@ from typing import BinaryIO
 import av
 import numpy as np
 
-PAYLOAD_BITS: int = 32
-CRC_BITS = 24  # a random read passes with probability 2**-24
-MESSAGE_BITS = PAYLOAD_BITS + CRC_BITS
-# Rate-1/2 convolutional code, constraint length 7 (the 171/133 octal code of NASA and
-# 802.11), terminated with 6 zero bits: 124 coded bits, each repeated over 4-5 cells.
-GENERATORS = (0o171, 0o133)
-MEMORY = 6
-CODED_BITS = 2 * (MESSAGE_BITS + MEMORY)
+from generation.provenance.coding import CODED_BITS, CRC_BITS, coded_bits, crc, viterbi
+from generation.provenance.coding import PAYLOAD_BITS as PAYLOAD_BITS  # re-exported
+
 GRID_SHORT = 18  # cells along the frame's short edge (40 px at 720p, 20 px at 360p)
 STEP = 6.0  # quantiser step, in 8-bit luma levels, of the weighted cell mean
 # Distortion compensation: each cell moves this fraction of the way to its lattice point,
@@ -59,7 +54,6 @@ FLAT_SHARE, BUSY_SHARE, SHARE_PER_ACTIVITY = 0.5, 1.0, 0.1
 MIN_CONFIDENCE = 0.05  # below this the read is noise even if the CRC matched
 MIN_SIDE = 36  # at least two luma pixels per cell along the short edge
 KEY = b"accessprogram/forensic-mark/v1"
-CRC_MASK = 0x5A3C96  # so an all-zero (flat grey) read never passes the CRC
 
 
 @dataclass(frozen=True)
@@ -75,43 +69,41 @@ class _Pool:
 
     weight: np.ndarray  # (pixels,) sine window of the pixel's cell, summing to 1 per cell
     starts: np.ndarray  # (cells,) first pixel of each cell
+    stops: np.ndarray  # (cells,) one past its last pixel
 
     @classmethod
     def of(cls, index: np.ndarray, window: np.ndarray, count: int) -> _Pool:
         totals = np.bincount(index, weights=window, minlength=count)
         starts = np.searchsorted(index, np.arange(count))
-        return cls(weight=(window / totals[index]).astype(np.float32), starts=starts)
+        stops = np.append(starts[1:], len(index))
+        return cls(weight=(window / totals[index]).astype(np.float32), starts=starts, stops=stops)
+
+    def sum_rows(self, plane: np.ndarray) -> np.ndarray:
+        """(pixels, n) plane, any dtype or strides -> (cells, n) float32 weighted sums.
+
+        One cell's run of rows at a time, so its float copy stays in cache: a reduceat over
+        the rows of a whole frame-sized float array costs ten times more. einsum, not a
+        matrix product, so BLAS starts no threads to fight the video encoder's for the cores.
+        """
+        out = np.empty((len(self.starts), plane.shape[1]), dtype=np.float32)
+        for cell, (start, stop) in enumerate(zip(self.starts, self.stops, strict=True)):
+            run = np.asarray(plane[start:stop], dtype=np.float32)
+            np.einsum("i,ij->j", self.weight[start:stop], run, out=out[cell])
+        return out
+
+    def sum_columns(self, values: np.ndarray) -> np.ndarray:
+        """(n, pixels) -> (n, cells) weighted sums (small arrays only)."""
+        return np.add.reduceat(values * self.weight, self.starts, axis=1)
 
 
 @dataclass(frozen=True)
 class _Axis:
     pool: _Pool  # measuring
     coarse: _Pool  # measuring on every other pixel (texture estimate)
-    left: np.ndarray  # (pixels,) cell centre at or before the pixel
-    right: np.ndarray  # (pixels,) the next one
-    left_weight: np.ndarray  # (pixels,) raised-cosine interpolation weights (sum to 1)
-    right_weight: np.ndarray
-    interpolation: np.ndarray  # (cells, pixels) the same weights as a matrix
+    interpolation: np.ndarray  # (cells, pixels) raised-cosine weights, each column sums to 1
+    pairs: np.ndarray  # (pixels, 2) the same weights: of the cell centre before, and after
+    spans: tuple[tuple[int, int, int, int], ...]  # (first, stop, cell before, cell after) runs
     uncouple: np.ndarray  # (cells, cells) inverse of the interpolation -> measure cross-talk
-
-    def spread_rows(self, cells: np.ndarray) -> np.ndarray:
-        """(cells, n) per-cell values -> (pixels, n) interpolated values."""
-        left = cells[self.left] * self.left_weight[:, None]
-        return left + cells[self.right] * self.right_weight[:, None]
-
-    def spread_columns(self, values: np.ndarray) -> np.ndarray:
-        """(n, cells) per-cell values -> (n, pixels) interpolated values.
-
-        A matrix product in bands of rows small enough that BLAS stays on one thread
-        (OpenBLAS goes parallel above m*n*k = 262144; its threads would fight the video
-        encoder's for the same cores). Still much faster than a gather.
-        """
-        weights = self.interpolation
-        out = np.empty((values.shape[0], weights.shape[1]), dtype=np.float32)
-        band = max(1, 250_000 // weights.size)
-        for start in range(0, values.shape[0], band):
-            np.matmul(values[start : start + band], weights, out=out[start : start + band])
-        return out
 
 
 @dataclass(frozen=True)
@@ -156,14 +148,15 @@ def _axis(length: int, count: int) -> _Axis:
     interpolate = np.zeros((length, count))
     interpolate[pixels, left] += left_weight
     interpolate[pixels, right] += 1 - left_weight
+    firsts = np.flatnonzero(np.diff(left, prepend=-1))
+    stops = np.append(firsts[1:], length)
+    ends = (firsts.tolist(), stops.tolist(), left[firsts].tolist(), right[firsts].tolist())
     return _Axis(
         pool=pool,
         coarse=_Pool.of(index[::2], window[::2], count),
-        left=left,
-        right=right,
-        left_weight=left_weight.astype(np.float32),
-        right_weight=(1 - left_weight).astype(np.float32),
         interpolation=np.ascontiguousarray(interpolate.T, dtype=np.float32),
+        pairs=np.stack([left_weight, 1 - left_weight], axis=1).astype(np.float32),
+        spans=tuple(zip(*ends, strict=True)),
         uncouple=np.linalg.inv(measure @ interpolate),
     )
 
@@ -194,110 +187,74 @@ def _grid(height: int, width: int) -> _Grid:
     )
 
 
-def _crc(value: int) -> int:
-    """CRC-24/OpenPGP of the payload's four big-endian bytes, masked."""
-    crc = 0xB704CE
-    for byte in value.to_bytes(4, "big"):
-        crc ^= byte << 16
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x864CFB) if crc & 0x800000 else crc << 1
-            crc &= 0xFFFFFF
-    return crc ^ CRC_MASK
-
-
-def _parity(value: np.ndarray) -> np.ndarray:
-    value = value.copy()
-    for shift in (4, 2, 1):
-        value ^= value >> shift
-    return value & 1
-
-
-_REGISTERS = np.arange(1 << (MEMORY + 1))  # newest input bit lowest
-_OUTPUTS = np.stack([_parity(_REGISTERS & g) for g in GENERATORS], axis=1)  # (128, 2)
-
-
-def _coded_bits(payload: int) -> np.ndarray:
-    """Payload + CRC, convolutionally encoded: CODED_BITS values of 0/1."""
-    if not 0 < payload < 2**PAYLOAD_BITS:
-        raise ValueError(f"payload must be in 1 .. 2**{PAYLOAD_BITS} - 1")
-    word = (payload << CRC_BITS) | _crc(payload)
-    message = [(word >> (MESSAGE_BITS - 1 - i)) & 1 for i in range(MESSAGE_BITS)]
-    register, coded = 0, []
-    for bit in [*message, *[0] * MEMORY]:
-        register = ((register << 1) | bit) & ((1 << (MEMORY + 1)) - 1)
-        coded.extend(_OUTPUTS[register])
-    return np.array(coded, dtype=np.int64)
-
-
-def _viterbi(soft: np.ndarray) -> int:
-    """Most likely message word for per-coded-bit soft values (positive means 0)."""
-    states = 1 << MEMORY
-    ns = np.arange(states)
-    # State = the last MEMORY input bits. Into state ns come registers h*2^MEMORY + ns.
-    registers = np.stack([ns, ns + states])  # (2 predecessors, states)
-    signs = 1 - 2 * _OUTPUTS[registers]  # (2, states, 2)
-    previous = (registers >> 1) & (states - 1)
-    metric = np.full(states, -np.inf)
-    metric[0] = 0.0
-    choices = []
-    for step in range(MESSAGE_BITS + MEMORY):
-        branch = signs @ soft[2 * step : 2 * step + 2]  # (2, states)
-        candidates = metric[previous] + branch
-        choice = np.argmax(candidates, axis=0)
-        metric = candidates[choice, ns]
-        choices.append(choice)
-    state, bits = 0, []  # the tail brings the encoder back to state 0
-    for choice in reversed(choices):
-        bits.append(state & 1)
-        state = int(previous[choice[state], state])
-    word = 0
-    for bit in reversed(bits[MEMORY:]):
-        word = (word << 1) | bit
-    return word
-
-
 def _pooled(plane: np.ndarray, rows: _Pool, cols: _Pool) -> np.ndarray:
-    # Weighted sums by runs (reduceat), not matrix products: a product this size would
-    # start BLAS threads that fight the video encoder's threads for the same cores.
-    by_rows = np.add.reduceat(plane * rows.weight[:, None], rows.starts, axis=0)
-    return np.add.reduceat(by_rows * cols.weight, cols.starts, axis=1)
+    return cols.sum_columns(rows.sum_rows(plane))
 
 
 def cell_means(luma: np.ndarray) -> np.ndarray:
     """Window-weighted mean luma of every grid cell, shape (cell rows, cell cols)."""
     grid = _grid(*luma.shape)
-    return _pooled(luma.astype(np.float32), grid.rows.pool, grid.cols.pool)
+    return _pooled(luma, grid.rows.pool, grid.cols.pool)
 
 
 def embed_frame(luma: np.ndarray, payload: int, *, strength: float = 1.0) -> np.ndarray:
-    """A copy of the uint8 luma plane (height, width) carrying `payload`.
+    """A copy of the uint8 luma plane (height, width) carrying `payload` (see embed_in_place)."""
+    marked = np.array(luma, copy=True)
+    embed_in_place(marked, payload, strength=strength)
+    return marked
 
-    strength (0..1) scales how far cells move towards their lattice points: 1 is the
-    calibrated default, lower values trade robustness for fidelity, 0 changes nothing.
+
+def embed_in_place(luma: np.ndarray, payload: int, *, strength: float = 1.0) -> None:
+    """Write `payload` into the uint8 luma plane (height, width), in place.
+
+    `luma` may be a strided view, such as a decoded frame's own plane buffer, so no
+    frame-sized copy is made. strength (0..1) scales how far cells move towards their
+    lattice points: 1 is the calibrated default, lower values trade robustness for
+    fidelity, 0 changes nothing.
     """
     if luma.ndim != 2 or luma.dtype != np.uint8:
         raise ValueError("luma must be a 2-D uint8 array")
     if not 0.0 <= strength <= 1.0:
         raise ValueError("strength must be within 0..1")
     grid = _grid(*luma.shape)
-    bits = _coded_bits(payload)[grid.bit_of_cell].reshape(grid.dither.shape)
-    plane = luma.astype(np.float32)
-    means = _pooled(plane, grid.rows.pool, grid.cols.pool)
+    bits = coded_bits(payload)[grid.bit_of_cell].reshape(grid.dither.shape)
+    means = _pooled(luma, grid.rows.pool, grid.cols.pool)
     units = means / STEP - (grid.dither + 0.5 * bits)
-    share = np.clip(
-        FLAT_SHARE + SHARE_PER_ACTIVITY * _activity(plane, grid), FLAT_SHARE, BUSY_SHARE
-    )
+    share = np.clip(FLAT_SHARE + SHARE_PER_ACTIVITY * _activity(luma, grid), FLAT_SHARE, BUSY_SHARE)
     change = (np.rint(units) - units) * (STEP * strength) * share
-    # Undo the cross-talk on the small grid, then interpolate rows, then columns.
+    # Undo the cross-talk on the small grid, then interpolate columns, then rows.
     cells = (grid.rows.uncouple @ change @ grid.cols.uncouple.T).astype(np.float32)
-    plane += grid.cols.spread_columns(grid.rows.spread_rows(cells))
-    np.clip(plane, 0, 255, out=plane)
-    return np.rint(plane, out=plane).astype(np.uint8)
+    # einsum: a matrix product this size would start BLAS threads (see _add_field).
+    _add_field(luma, grid.rows, np.einsum("ik,kj->ij", cells, grid.cols.interpolation))
 
 
-def _activity(plane: np.ndarray, grid: _Grid) -> np.ndarray:
+def _add_field(luma: np.ndarray, rows: _Axis, columns: np.ndarray) -> None:
+    """luma += (rows' interpolation of `columns`), rounded and clipped, in place.
+
+    A pixel row mixes the two cell rows whose centres it lies between, so each run of rows
+    between two centres is a product with an inner size of 2, in bands that stay in cache
+    and small enough that BLAS stays on one thread (OpenBLAS goes parallel above
+    m*n*k = 262144; its threads would fight the video encoder's for the same cores).
+    """
+    # The interpolation is a partition of unity, so this adds 0.5 to every pixel: the
+    # truncating cast below then rounds, with no separate rounding pass.
+    columns = (columns + 0.5).astype(np.float32)
+    band = max(1, 250_000 // (2 * luma.shape[1]))
+    scratch = np.empty((min(band, luma.shape[0]), luma.shape[1]), dtype=np.float32)
+    for first, stop, before, after in rows.spans:
+        pair = columns[[before, after]]
+        for start in range(first, stop, band):
+            target = luma[start : min(start + band, stop)]
+            values = scratch[: len(target)]
+            np.matmul(rows.pairs[start : start + len(target)], pair, out=values)
+            values += target
+            np.clip(values, 0, 255, out=values)
+            np.copyto(target, values, casting="unsafe")
+
+
+def _activity(luma: np.ndarray, grid: _Grid) -> np.ndarray:
     """Per cell: mean absolute luma difference between neighbours, on every other pixel."""
-    coarse = plane[::2, ::2]
+    coarse = luma[::2, ::2].astype(np.float32)
     gradient = np.zeros_like(coarse)
     np.abs(coarse[:, 1:] - coarse[:, :-1], out=gradient[:, 1:])
     gradient[1:] += np.abs(coarse[1:] - coarse[:-1])
@@ -329,12 +286,12 @@ class _Accumulator:
             cells = _grid(*shape).bit_of_cell
             per_bit += np.bincount(cells, weights=sums.ravel(), minlength=CODED_BITS)
             decisions += np.bincount(cells, minlength=CODED_BITS) * self.counts[shape]
-        word = _viterbi(per_bit)
-        payload, crc = word >> CRC_BITS, word & ((1 << CRC_BITS) - 1)
-        if payload == 0 or crc != _crc(payload):
+        word = viterbi(per_bit)
+        payload, check = word >> CRC_BITS, word & ((1 << CRC_BITS) - 1)
+        if payload == 0 or check != crc(payload):
             return None
         # How well the frames agree with the decoded payload's code word: about 0 for noise.
-        signs = 1 - 2 * _coded_bits(payload)
+        signs = 1 - 2 * coded_bits(payload)
         confidence = float(np.mean(signs * per_bit / decisions))
         if confidence < MIN_CONFIDENCE:
             return None
@@ -393,9 +350,3 @@ def read_payload(
             return read_frames(_lumas(cont, max_frames))
     except av.error.FFmpegError as error:
         raise ValueError(f"not a readable video: {error}") from error
-
-
-def psnr(reference: np.ndarray, distorted: np.ndarray) -> float:
-    """Peak signal-to-noise ratio in dB of two uint8 images (inf if identical)."""
-    mse = float(np.mean((reference.astype(np.float64) - distorted.astype(np.float64)) ** 2))
-    return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)

@@ -16,8 +16,9 @@ from typing import BinaryIO
 
 import av
 import numpy as np
+from av.video.frame import PictureType
 
-from generation.provenance.forensic import embed_frame
+from generation.provenance.forensic import embed_in_place
 from generation.provenance.visible import Overlay, VisibleMark
 
 CODEC = "h264"
@@ -46,11 +47,30 @@ def _open_source(source: str | os.PathLike | BinaryIO):
         raise ValueError(f"not a readable video: {error}") from error
 
 
-def _yuv420p(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
-    """The frame as a packed yuv420p array (height * 3 // 2, width) we may write to."""
+def _writable_yuv420p(frame: av.VideoFrame, width: int, height: int) -> av.VideoFrame:
+    """A yuv420p frame of the output size whose planes we may write to.
+
+    A decoded frame usually is one already; it may share its buffers with the decoder's
+    reference pictures, so make_writable() copies them first when it does (a memcpy, not
+    a conversion). Marking the planes in place spares converting every frame to an array
+    and back.
+    """
     if frame.format.name != "yuv420p" or (frame.width, frame.height) != (width, height):
         frame = frame.reformat(width=width, height=height, format="yuv420p")
-    return frame.to_ndarray()
+    frame.make_writable()
+    # Let the encoder choose each picture's type, as for a new frame: a decoded frame
+    # carries its source's (I/P/B), which libx264 would otherwise obey.
+    frame.pict_type = PictureType.NONE
+    return frame
+
+
+def _planes(frame: av.VideoFrame) -> list[np.ndarray]:
+    """Writable uint8 views (rows, columns) of a yuv420p frame's Y, U and V planes."""
+    views = []
+    for plane in frame.planes:
+        rows = np.frombuffer(plane, dtype=np.uint8).reshape(plane.height, plane.line_size)
+        views.append(rows[:, : plane.width])
+    return views
 
 
 def render_rendition(
@@ -102,10 +122,10 @@ def render_rendition(
                             output.mux(packet)
                         continue
                     for frame in packet.decode():
-                        planes = _yuv420p(frame, width, height)
-                        overlay.apply(planes)
-                        planes[:height] = embed_frame(planes[:height], payload, strength=strength)
-                        marked = av.VideoFrame.from_ndarray(planes, format="yuv420p")
+                        marked = _writable_yuv420p(frame, width, height)
+                        luma, cb, cr = _planes(marked)
+                        overlay.apply_planes(luma, cb, cr)
+                        embed_in_place(luma, payload, strength=strength)
                         if frame.pts is None or frame.time_base is None:
                             # No timestamp from the container: count frames at its rate.
                             marked.pts, marked.time_base = frames, 1 / Fraction(rate)

@@ -219,18 +219,26 @@ class Overlay:
         h, w = self.height, self.width
         if frame.shape != (h * 3 // 2, w) or not frame.flags.c_contiguous:
             raise ValueError(f"expected a contiguous packed yuv420p array for {w}x{h}")
-        box_h, box_w = self.alpha.shape
-        rows = slice(self.top, self.top + box_h)
-        cols = slice(self.left, self.left + box_w)
-        luma = frame[:h].reshape(h, w)[rows, cols]
-        blended = luma + self.alpha * (self.target - luma)
-        np.rint(blended, out=blended)
-        luma[...] = blended
         quarter = (h // 2) * (w // 2)
-        chroma_rows = slice(self.top // 2, (self.top + box_h) // 2)
-        chroma_cols = slice(self.left // 2, (self.left + box_w) // 2)
-        flat = frame.reshape(-1)
-        for start in (h * w, h * w + quarter):
-            plane = flat[start : start + quarter].reshape(h // 2, w // 2)[chroma_rows, chroma_cols]
-            mixed = plane + self.chroma_alpha * (NEUTRAL_CHROMA - plane)
-            plane[...] = np.rint(mixed)
+        chroma = frame.reshape(-1)[h * w : h * w + 2 * quarter].reshape(2, h // 2, w // 2)
+        self.apply_planes(frame[:h], chroma[0], chroma[1])
+
+    def apply_planes(self, luma: np.ndarray, cb: np.ndarray, cr: np.ndarray) -> None:
+        """Blend into the three planes of a yuv420p frame, in place (strided views welcome).
+
+        Only the mark's bounding box is read and written: a few kilobytes a frame.
+        """
+        if not self.active:
+            return
+        if luma.shape[0] < self.height or luma.shape[1] < self.width:
+            raise ValueError(f"expected planes for {self.width}x{self.height}")
+        box_h, box_w = self.alpha.shape
+        box = luma[self.top : self.top + box_h, self.left : self.left + box_w]
+        blended = box + self.alpha * (self.target - box)
+        box[...] = np.rint(blended, out=blended)
+        rows = slice(self.top // 2, (self.top + box_h) // 2)
+        cols = slice(self.left // 2, (self.left + box_w) // 2)
+        for plane in (cb, cr):
+            region = plane[rows, cols]
+            mixed = region + self.chroma_alpha * (NEUTRAL_CHROMA - region)
+            region[...] = np.rint(mixed, out=mixed)

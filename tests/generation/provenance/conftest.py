@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from fractions import Fraction
 
@@ -23,6 +24,12 @@ def engine_clip(path, *, seconds=1, width=320, height=180, seed=3, prompt="a lig
         prompt=prompt, seed=seed, seconds=seconds, width=width, height=height, path=str(path)
     )
     return str(path)
+
+
+def psnr(reference: np.ndarray, distorted: np.ndarray) -> float:
+    """Peak signal-to-noise ratio in dB of two uint8 images (inf if identical)."""
+    mse = float(np.mean((reference.astype(np.float64) - distorted.astype(np.float64)) ** 2))
+    return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
 
 
 def luma_frames(path) -> list[np.ndarray]:

@@ -6,14 +6,14 @@ import io
 
 import numpy as np
 import pytest
-from conftest import PAYLOAD, engine_clip, luma_frames
+from conftest import PAYLOAD, engine_clip, luma_frames, psnr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generation.provenance.forensic import (
     PAYLOAD_BITS,
     embed_frame,
-    psnr,
+    embed_in_place,
     read_frames,
     read_payload,
 )
@@ -86,6 +86,23 @@ def test_embedding_leaves_the_input_untouched_and_keeps_its_shape():
     marked = embed_frame(frame, PAYLOAD)
     assert np.array_equal(frame, before)
     assert marked.shape == frame.shape and marked.dtype == np.uint8
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+    size=st.sampled_from([(96, 64), (90, 160), (360, 202), (1280, 720)]),
+    padding=st.integers(min_value=1, max_value=64),
+)
+def test_marking_in_place_through_a_strided_view_equals_marking_a_copy(seed, size, padding):
+    """As in a decoded frame's plane: rows longer than the picture; the padding stays as it is."""
+    width, height = size
+    frame = natural_frame(seed, width, height)
+    buffer = np.full((height, width + padding), 7, np.uint8)
+    buffer[:, :width] = frame
+    embed_in_place(buffer[:, :width], PAYLOAD)
+    assert np.array_equal(buffer[:, :width], embed_frame(frame, PAYLOAD))
+    assert (buffer[:, width:] == 7).all()
 
 
 @pytest.mark.parametrize("payload", [0, -1, 2**PAYLOAD_BITS])

@@ -9,11 +9,11 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from conftest import MARK, PAYLOAD, engine_clip, luma_frames
+from conftest import MARK, PAYLOAD, engine_clip, luma_frames, psnr
 
-from generation.provenance.forensic import psnr, read_payload
+from generation.provenance.forensic import embed_frame, read_payload
 from generation.provenance.pipeline import RenditionFacts, render_rendition
-from generation.provenance.visible import VisibleMark
+from generation.provenance.visible import Overlay, VisibleMark
 
 
 def top_level_boxes(path) -> list[str]:
@@ -70,6 +70,27 @@ def test_every_frame_is_marked_yet_close_to_the_source(clip_720p, rendition_720p
         for a, b in zip(source, rendition, strict=True)
     ]
     assert min(corner) > 60  # the text is on every frame
+
+
+def test_each_frame_is_marked_once_not_the_pictures_later_frames_are_predicted_from(
+    clip_720p, rendition_720p
+):
+    """Frames are marked in place; the decoder's reference pictures must stay unmarked.
+
+    Were a reference marked, every later frame would be predicted from a marked picture
+    and marked again: the visible mark creeps towards full opacity and the picture drifts.
+    """
+    overlay = Overlay(MARK, 1280, 720)
+    with av.open(clip_720p) as container:
+        expected = []
+        for frame in container.decode(video=0):
+            planes = frame.to_ndarray(format="yuv420p")
+            overlay.apply(planes)
+            expected.append(embed_frame(planes[:720], PAYLOAD))
+    rendition = luma_frames(rendition_720p)
+    box = (slice(overlay.top, overlay.top + overlay.alpha.shape[0]), slice(overlay.left, None))
+    assert min(psnr(a, b) for a, b in zip(expected, rendition, strict=True)) > 45
+    assert min(psnr(a[box], b[box]) for a, b in zip(expected, rendition, strict=True)) > 38
 
 
 def test_opacity_zero_has_no_visible_mark_but_still_traces(tmp_path):
