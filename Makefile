@@ -63,6 +63,7 @@ bench: install
 	$(BIN)/python bench/bench_revoke_to_cancel.py
 	$(BIN)/python bench/bench_rendition.py
 	$(BIN)/python bench/bench_claims.py
+	$(BIN)/python bench/bench_scale.py
 
 clean:
 	rm -rf $(VENV) var
