@@ -73,6 +73,7 @@ bench: install
 	$(BIN)/python bench/bench_broker.py
 	$(BIN)/python bench/bench_metrics.py
 	$(BIN)/python bench/bench_kill_switch_under_load.py
+	$(BIN)/python bench/bench_scale.py
 
 clean:
 	rm -rf $(VENV) var

@@ -60,6 +60,11 @@ class Generation(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "created_at"], name="generation_status_created"),
+            # Console overviews count a program's queued, running and done-today jobs from
+            # this index instead of scanning every generation the program ever made.
+            models.Index(
+                fields=["program", "status", "completed_at"], name="generation_program_status"
+            ),
             models.Index(
                 fields=["tester", "program", "created_at"], name="generation_tester_program"
             ),

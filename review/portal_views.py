@@ -2,6 +2,7 @@
 and read notifications. Every view shows only the signed-in user's own requests."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +17,8 @@ from .forms import REASON_LABELS, ResubmitForm, ShareRequestForm
 from .models import Notification, ShareRequest
 from .sharing import share_state
 
+PER_PAGE = 50
+
 
 def _own_request(request, pk) -> ShareRequest:
     return get_object_or_404(
@@ -26,15 +29,16 @@ def _own_request(request, pk) -> ShareRequest:
 @tester_view
 @require_GET
 def my_requests(request):
-    rows = [
-        share_state(share_request=share_request, request=request)
-        for share_request in selectors.my_share_requests(user=request.user)[:200]
-    ]
+    page = Paginator(selectors.my_share_requests(user=request.user), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = [share_state(share_request=share_request, request=request) for share_request in page]
     return render(
         request,
         "review/mine.html",
         {
             "rows": rows,
+            "page": page,
             "reason_labels": REASON_LABELS,
             "unread": selectors.unread_notification_count(user=request.user),
         },

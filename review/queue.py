@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from accessprogram.programs.models import Program
 
 from .models import ReviewDecision, ShareRequest
 from .selectors import review_program_ids
+from .turnaround import Turnaround, turnarounds
 
 Status = ShareRequest.Status
 ENDED_BY_REVIEW = (Status.APPROVED, Status.REJECTED, Status.CHANGES_REQUESTED, Status.REVOKED)
@@ -147,34 +149,30 @@ class ServiceLevel:
         return None if self.oldest_age is None else round(self.oldest_age.total_seconds() / 3600, 1)
 
 
-def _hours(seconds: list[float], fraction: float) -> float | None:
-    value = percentile(seconds, fraction)
-    return None if value is None else round(value / 3600, 1)
+def _hours(value: timedelta | None) -> float | None:
+    return None if value is None else round(value.total_seconds() / 3600, 1)
 
 
 def program_service_levels(*, program_ids, now=None) -> list[ServiceLevel]:
     """Per program: the queue now, and turnaround of requests decided in the last 30 days."""
     now = now or timezone.now()
     since = now - timedelta(days=TURNAROUND_DAYS)
-    turnarounds: dict[int, list[float]] = {}
-    for program_id, created, decided in ShareRequest.objects.filter(
-        program_id__in=program_ids,
-        status__in=ENDED_BY_REVIEW,
-        decided_at__gte=since,
-    ).values_list("program_id", "created_at", "decided_at"):
-        turnarounds.setdefault(program_id, []).append((decided - created).total_seconds())
+    decided = ShareRequest.objects.filter(
+        program_id__in=program_ids, status__in=ENDED_BY_REVIEW, decided_at__gte=since
+    )
+    took = turnarounds(decided, group="program_id", start="created_at", end="decided_at")
     levels = []
     for queue in program_overview(reviewer=None, now=now, program_ids=program_ids):
-        seconds = turnarounds.get(queue.program.pk, [])
+        figures = took.get(queue.program.pk, Turnaround(0, None, None))
         levels.append(
             ServiceLevel(
                 label=queue.program.name,
                 pending=queue.pending,
                 overdue=queue.overdue,
                 oldest_age=queue.oldest_age,
-                decided=len(seconds),
-                median_hours=_hours(seconds, 0.5),
-                p90_hours=_hours(seconds, 0.9),
+                decided=figures.count,
+                median_hours=_hours(figures.median),
+                p90_hours=_hours(figures.p90),
             )
         )
     return levels
@@ -185,37 +183,42 @@ def reviewer_service_levels(*, program_ids, now=None) -> list[ServiceLevel]:
     the turnaround of their decisions in the last 30 days (request created -> their decision)."""
     now = now or timezone.now()
     since = now - timedelta(days=TURNAROUND_DAYS)
-    late = overdue_before(now)
-    people: dict[int, dict] = {}
-
-    def person(user_id, name):
-        return people.setdefault(user_id, {"name": name, "held": [], "seconds": []})
-
-    for decision in ReviewDecision.objects.filter(
+    decisions = ReviewDecision.objects.filter(
         share_request__program_id__in=program_ids, created_at__gte=since
-    ).select_related("reviewer", "share_request"):
-        person(decision.reviewer_id, _name(decision.reviewer))["seconds"].append(
-            (decision.created_at - decision.share_request.created_at).total_seconds()
+    )
+    took = turnarounds(
+        decisions, group="reviewer_id", start="share_request__created_at", end="created_at"
+    )
+    held = {
+        row["claimed_by_id"]: row
+        for row in ShareRequest.objects.filter(
+            program_id__in=program_ids,
+            status=Status.PENDING,
+            claimed_by__isnull=False,
+            lease_expires_at__gt=now,
         )
-    for held in ShareRequest.objects.filter(
-        program_id__in=program_ids,
-        status=Status.PENDING,
-        claimed_by__isnull=False,
-        lease_expires_at__gt=now,
-    ).select_related("claimed_by"):
-        person(held.claimed_by_id, _name(held.claimed_by))["held"].append(held.created_at)
+        .order_by()
+        .values("claimed_by_id")
+        .annotate(
+            n=Count("pk"),
+            overdue=Count("pk", filter=Q(created_at__lt=overdue_before(now))),
+            oldest=Min("created_at"),
+        )
+    }
+    people = get_user_model().objects.filter(pk__in={*took, *held})
     levels = []
-    for data in sorted(people.values(), key=lambda d: d["name"].lower()):
-        held = data["held"]
+    for person in sorted(people, key=lambda user: _name(user).lower()):
+        figures = took.get(person.pk, Turnaround(0, None, None))
+        holding = held.get(person.pk, {"n": 0, "overdue": 0, "oldest": None})
         levels.append(
             ServiceLevel(
-                label=data["name"],
-                pending=len(held),
-                overdue=sum(1 for created in held if created < late),
-                oldest_age=(now - min(held)) if held else None,
-                decided=len(data["seconds"]),
-                median_hours=_hours(data["seconds"], 0.5),
-                p90_hours=_hours(data["seconds"], 0.9),
+                label=_name(person),
+                pending=holding["n"],
+                overdue=holding["overdue"],
+                oldest_age=(now - holding["oldest"]) if holding["oldest"] else None,
+                decided=figures.count,
+                median_hours=_hours(figures.median),
+                p90_hours=_hours(figures.p90),
             )
         )
     return levels

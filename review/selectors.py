@@ -1,9 +1,11 @@
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accessprogram.access.models import AccessBlock
 from accessprogram.access.selectors import blocks_in_force
 from accessprogram.programs.models import Membership, Program
+from generation.models import Rendition
 
 from .models import Notification, ReviewDecision, ShareLink, ShareRequest
 
@@ -151,6 +153,15 @@ def held_share_requests(*, reviewer, now=None) -> QuerySet[ShareRequest]:
 
 def live_link(*, share_request: ShareRequest) -> ShareLink | None:
     now = timezone.now()
+    prefetched = getattr(share_request, "_prefetched_objects_cache", {}).get("links")
+    if prefetched is not None:
+        # A list page prefetched every request's links: pick the live one without a query.
+        live = [
+            link
+            for link in prefetched
+            if link.revoked_at is None and (link.expires_at is None or link.expires_at > now)
+        ]
+        return max(live, key=lambda link: link.created_at, default=None)
     return (
         share_request.links.filter(revoked_at__isnull=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
@@ -165,7 +176,16 @@ def my_share_requests(*, user) -> QuerySet[ShareRequest]:
         .select_related("program", "generation", "resubmitted_from")
         .prefetch_related("decisions", "links")
         .annotate(
-            was_resubmitted=Exists(ShareRequest.objects.filter(resubmitted_from=OuterRef("pk")))
+            was_resubmitted=Exists(ShareRequest.objects.filter(resubmitted_from=OuterRef("pk"))),
+            # Whether the published copy of this approval is built (share_state reads it).
+            published_ready=Exists(
+                Rendition.objects.filter(
+                    generation=OuterRef("generation"),
+                    kind=Rendition.Kind.PUBLISHED,
+                    approval_ref=Cast(OuterRef("pk"), CharField()),
+                    status=Rendition.Status.READY,
+                )
+            ),
         )
         .order_by("-created_at", "-id")
     )

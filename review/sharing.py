@@ -34,12 +34,14 @@ def share_state(*, share_request: ShareRequest, request) -> ShareState:
     share_url = ""
     if link is not None:
         share_url = request.build_absolute_uri(reverse("share:page", args=[link.token]))
-        ready = (
-            ready_published_rendition(
-                generation=share_request.generation, approval_ref=str(share_request.pk)
+        ready = getattr(share_request, "published_ready", None)
+        if ready is None:
+            ready = (
+                ready_published_rendition(
+                    generation=share_request.generation, approval_ref=str(share_request.pk)
+                )
+                is not None
             )
-            is not None
-        )
     was_resubmitted = getattr(share_request, "was_resubmitted", None)
     if was_resubmitted is None:
         was_resubmitted = ShareRequest.objects.filter(resubmitted_from=share_request).exists()

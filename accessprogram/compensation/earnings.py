@@ -4,17 +4,21 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import BigIntegerField, F, Sum
+from django.db.models.functions import Cast, Coalesce, Round, TruncMonth
 from django.utils import timezone
 
 from accessprogram.programs.models import Membership
 
-from .activity import Activity, activity_for
+from .activity import Activity, activity_for_many
 from .models import LedgerEntry, Payout, PayoutPeriod, TimeLog
-from .selectors import period_bounds, sum_amounts
+from .money import CENT
+from .selectors import period_bounds
 from .stipends import month_of
 
 HISTORY_MONTHS = 12
 RECENT_ENTRIES = 50
+CLOSED_PERIODS_SHOWN = 24
 
 
 @dataclass
@@ -36,11 +40,23 @@ class Earnings:
     sessions: list[LoggedSession] = field(default_factory=list)
 
 
+# Integer cents summed in the database, exact on SQLite too (see selectors.sum_amounts).
+_CENTS = Coalesce(Sum(Cast(Round(F("amount") * 100), BigIntegerField())), 0)
+
+
+def _money(cents) -> Decimal:
+    return (Decimal(cents) / 100).quantize(CENT)
+
+
+def _per_currency(entries) -> list[tuple[str, Decimal]]:
+    """(currency, sum) for each currency of `entries`, in one GROUP BY query."""
+    rows = entries.order_by().values("currency").annotate(cents=_CENTS).order_by("currency")
+    return [(row["currency"], _money(row["cents"])) for row in rows]
+
+
 def _earned(entries) -> list[tuple[str, Decimal]]:
     """Earnings per currency: everything but payouts (awards, top-ups, reversals of them)."""
-    entries = entries.exclude(kind=LedgerEntry.Kind.PAYOUT)
-    currencies = sorted(set(entries.values_list("currency", flat=True).distinct()))
-    return [(c, sum_amounts(entries.filter(currency=c))) for c in currencies]
+    return _per_currency(entries.exclude(kind=LedgerEntry.Kind.PAYOUT))
 
 
 def tester_memberships(user):
@@ -63,22 +79,26 @@ def current_period(membership: Membership, today: datetime.date) -> tuple[str, d
     return f"{first:%B %Y}", first
 
 
-def monthly_history(membership: Membership, today: datetime.date):
-    ledger = LedgerEntry.objects.filter(membership=membership)
-    currencies = sorted(set(ledger.values_list("currency", flat=True).distinct()))
+def monthly_history(membership: Membership, today: datetime.date, currencies: list[str]):
+    """Earnings per currency and UTC month over the last HISTORY_MONTHS months (one query)."""
     months = []
     first, _ = month_of(today)
     for _ in range(HISTORY_MONTHS):
         months.insert(0, first)
         first, _ = month_of(first - datetime.timedelta(days=1))
+    since, _ = period_bounds(period_start=months[0], period_end=months[0])
+    sums = {
+        (row["currency"], row["month"].date()): _money(row["cents"])
+        for row in LedgerEntry.objects.filter(membership=membership, created_at__gte=since)
+        .exclude(kind=LedgerEntry.Kind.PAYOUT)
+        .annotate(month=TruncMonth("created_at", tzinfo=datetime.UTC))
+        .order_by()
+        .values("currency", "month")
+        .annotate(cents=_CENTS)
+    }
     history = []
     for currency in currencies:
-        rows = []
-        for month in months:
-            start, end = period_bounds(period_start=month, period_end=month_of(month)[1])
-            entries = ledger.filter(currency=currency, created_at__gte=start, created_at__lt=end)
-            earned = sum_amounts(entries.exclude(kind=LedgerEntry.Kind.PAYOUT))
-            rows.append((f"{month:%b %y}", earned))
+        rows = [(f"{month:%b %y}", sums.get((currency, month), _money(0))) for month in months]
         history.append(
             {
                 "currency": currency,
@@ -93,22 +113,19 @@ def monthly_history(membership: Membership, today: datetime.date):
 def earnings_for(membership: Membership) -> Earnings:
     today = timezone.now().astimezone(datetime.UTC).date()
     ledger = LedgerEntry.objects.filter(membership=membership)
-    currencies = sorted(set(ledger.values_list("currency", flat=True).distinct()))
+    balances = _per_currency(ledger)
     label, start_day = current_period(membership, today)
     start, _ = period_bounds(period_start=start_day, period_end=start_day)
-    sessions = [
-        LoggedSession(
-            time_log=log,
-            activity=activity_for(log) if log.status != TimeLog.Status.REJECTED else [],
-        )
-        for log in membership.time_logs.select_related("membership")[:30]
-    ]
+    logs = list(membership.time_logs.select_related("membership")[:30])
+    evidenced = [log for log in logs if log.status != TimeLog.Status.REJECTED]
+    activity = dict(zip(evidenced, activity_for_many(evidenced), strict=True))
+    sessions = [LoggedSession(time_log=log, activity=activity.get(log, [])) for log in logs]
     return Earnings(
         membership=membership,
-        balances=[(c, sum_amounts(ledger.filter(currency=c))) for c in currencies],
+        balances=balances,
         period_label=label,
         period_earnings=_earned(ledger.filter(created_at__gte=start)),
-        history=monthly_history(membership, today),
+        history=monthly_history(membership, today, [currency for currency, _ in balances]),
         entries=list(ledger.order_by("-created_at", "-id")[:RECENT_ENTRIES]),
         payouts=list(
             membership.payouts.select_related("batch__period").order_by("-batch__created_at")[:12]
@@ -116,7 +133,7 @@ def earnings_for(membership: Membership) -> Earnings:
         closed_periods=list(
             PayoutPeriod.objects.filter(
                 program_id=membership.program_id, status=PayoutPeriod.Status.CLOSED
-            ).order_by("-start")
+            ).order_by("-start")[:CLOSED_PERIODS_SHOWN]
         ),
         sessions=sessions,
     )

@@ -5,6 +5,7 @@ Objects of other programs answer 404."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -45,6 +46,8 @@ from .permissions import (
 )
 from .selectors import label_blocks, program_overview
 
+MEMBERS_PER_PAGE = 50
+
 
 def _page(request, program, *, kill_form=None, status=200):
     filters = MemberFilterForm(request.GET, program=program)
@@ -59,9 +62,10 @@ def _page(request, program, *, kill_form=None, status=200):
             "program": program,
             "blocks": label_blocks(blocks),
             "cohorts": Cohort.objects.filter(program=program),
-            "members": members.select_related("user", "cohort", "added_by").order_by("user__email")[
-                :200
-            ],
+            "members": Paginator(
+                members.select_related("user", "cohort", "added_by").order_by("user__email", "pk"),
+                MEMBERS_PER_PAGE,
+            ).get_page(request.GET.get("page")),
             "filters": filters,
             "kill_form": kill_form or KillSwitchForm(),
             "cohort_form": CohortForm(),

@@ -6,40 +6,34 @@ the console may (see compensation.activity and compensation.gates).
 """
 
 from accessprogram.access.selectors import membership_block
-from accessprogram.compensation.activity import register_activity_provider
+from accessprogram.compensation.activity import count_in_windows, register_activity_provider
 from accessprogram.compensation.gates import register_time_log_check
 from accessprogram.feedback.models import BugReport, FormResponse, QuickRating
 from generation.models import Generation
 
 
-def _generations(membership, start, end) -> int:
-    return Generation.objects.filter(
-        tester_id=membership.user_id,
-        program_id=membership.program_id,
-        created_at__gte=start,
-        created_at__lt=end,
-    ).count()
+def _generations(membership, windows) -> list[int]:
+    generations = Generation.objects.filter(
+        tester_id=membership.user_id, program_id=membership.program_id
+    )
+    return count_in_windows(generations, "created_at", windows)
 
 
-def _forms_answered(membership, start, end) -> int:
-    return FormResponse.objects.filter(
-        membership=membership, submitted_at__gte=start, submitted_at__lt=end
-    ).count()
+def _forms_answered(membership, windows) -> list[int]:
+    responses = FormResponse.objects.filter(membership=membership)
+    return count_in_windows(responses, "submitted_at", windows)
 
 
-def _outputs_rated(membership, start, end) -> int:
-    return QuickRating.objects.filter(
-        tester_id=membership.user_id,
-        program_id=membership.program_id,
-        created_at__gte=start,
-        created_at__lt=end,
-    ).count()
+def _outputs_rated(membership, windows) -> list[int]:
+    ratings = QuickRating.objects.filter(
+        tester_id=membership.user_id, program_id=membership.program_id
+    )
+    return count_in_windows(ratings, "created_at", windows)
 
 
-def _bugs_filed(membership, start, end) -> int:
-    return BugReport.objects.filter(
-        membership=membership, created_at__gte=start, created_at__lt=end
-    ).count()
+def _bugs_filed(membership, windows) -> list[int]:
+    bugs = BugReport.objects.filter(membership=membership)
+    return count_in_windows(bugs, "created_at", windows)
 
 
 def _access_withdrawn(membership) -> str | None:

@@ -3,8 +3,10 @@
 Any staff role of a program sees its feedback; program managers and admins build forms and
 triage bugs. Other programs' forms and bugs answer 404, like missing ones."""
 
+from collections.abc import Iterable
+
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -36,8 +38,9 @@ def _can_act(request, program) -> bool:
     return programs_for(request.user, roles=ACCESS_CONTROL_ROLES).filter(pk=program.pk).exists()
 
 
-def _csv(text: str, filename: str) -> HttpResponse:
-    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+def _csv(lines: Iterable[str], filename: str) -> StreamingHttpResponse:
+    """A CSV download streamed from `lines`: written while it is sent, never held whole."""
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -318,7 +321,7 @@ def bug_list(request, slug):
 def bugs_csv(request, slug):
     program = _viewing(request, slug)
     return _csv(
-        figures.bugs_csv(bugs=selectors.program_bugs(program=program)),
+        [figures.bugs_csv(bugs=selectors.program_bugs(program=program))],
         f"{program.slug}-bug-reports.csv",
     )
 

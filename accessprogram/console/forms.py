@@ -72,7 +72,10 @@ class MembershipChangeForm(forms.Form):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cohort"].queryset = Cohort.objects.filter(program=program)
+        # select_related: a cohort's label names its program (Cohort.__str__).
+        self.fields["cohort"].queryset = Cohort.objects.filter(program=program).select_related(
+            "program"
+        )
 
 
 class MemberFilterForm(forms.Form):
@@ -87,7 +90,10 @@ class MemberFilterForm(forms.Form):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cohort"].queryset = Cohort.objects.filter(program=program)
+        # select_related: a cohort's label names its program (Cohort.__str__).
+        self.fields["cohort"].queryset = Cohort.objects.filter(program=program).select_related(
+            "program"
+        )
 
     def filter(self, members):
         if not self.is_valid():

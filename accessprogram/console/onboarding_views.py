@@ -4,6 +4,8 @@ Program managers and admins of that program only; anyone else gets 404, like a m
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +26,8 @@ from accessprogram.programs.services import OnboardingError, publish_agreement
 from .permissions import program_for, staff_required
 
 ONBOARDING_ROLES = (Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN)
+# Lists that grow with the program (invitations, testers yet to accept) are paged.
+PER_PAGE = 50
 
 
 def _managed_program(request, slug):
@@ -67,10 +71,15 @@ def agreements(request, slug):
             "program": program,
             "form": form,
             "current": current,
-            "versions": program.agreements.all(),
-            "not_accepted": (
-                program_selectors.testers_without_acceptance(agreement=current) if current else ()
+            "versions": program.agreements.select_related("published_by").annotate(
+                accepted_by=Count("acceptances")
             ),
+            "not_accepted": Paginator(
+                program_selectors.testers_without_acceptance(agreement=current)
+                if current
+                else Membership.objects.none(),
+                PER_PAGE,
+            ).get_page(request.GET.get("page")),
         },
     )
 
@@ -85,7 +94,9 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, prefix="one", **kwargs)
-        self.fields["cohort"].queryset = Cohort.objects.filter(program=program)
+        self.fields["cohort"].queryset = Cohort.objects.filter(program=program).select_related(
+            "program"
+        )
 
 
 class CsvForm(forms.Form):
@@ -118,6 +129,8 @@ MAX_CSV_BYTES = 1_000_000
 def _invitations_page(request, program, *, invite_form=None, csv_form=None, rows=None, status=200):
     invites = Invitation.objects.filter(program=program).select_related("cohort", "invited_by")
     status_filter = request.GET.get("status", "")
+    if status_filter in Invitation.Status.values:
+        invites = invites.with_effective_status(status_filter)
     return render(
         request,
         "console/onboarding/invitations.html",
@@ -127,9 +140,9 @@ def _invitations_page(request, program, *, invite_form=None, csv_form=None, rows
             "csv_form": csv_form or CsvForm(),
             "rows": rows,
             "rows_ok": rows is not None and rows and not any(r.errors for r in rows),
-            "invitations": [
-                i for i in invites[:500] if not status_filter or i.effective_status == status_filter
-            ],
+            "invitations": Paginator(invites.order_by("-created_at", "-pk"), PER_PAGE).get_page(
+                request.GET.get("page")
+            ),
             "statuses": Invitation.Status.values,
             "status_filter": status_filter,
             "operation": BackgroundOperation.objects.filter(
@@ -249,7 +262,9 @@ class DecideForm(forms.Form):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cohort"].queryset = Cohort.objects.filter(program=program)
+        self.fields["cohort"].queryset = Cohort.objects.filter(program=program).select_related(
+            "program"
+        )
 
 
 @staff_required

@@ -2,10 +2,11 @@
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Q
 
 from accessprogram.compensation.models import Severity
 from accessprogram.programs.models import Membership, Program
@@ -14,6 +15,7 @@ from accessprogram.spreadsheet import safe_cell
 from .models import Answer, BugReport, FeedbackForm, FormResponse, Question, QuickRating
 
 RATINGS = (1, 2, 3, 4, 5)
+CHARTED_KINDS = (Question.Kind.RATING, Question.Kind.SINGLE, Question.Kind.MULTIPLE)
 
 
 @dataclass(frozen=True)
@@ -44,17 +46,36 @@ def response_rate(*, form: FeedbackForm) -> tuple[int, int, Decimal | None]:
 
 
 def question_figures(*, form: FeedbackForm) -> list[QuestionFigure]:
+    """Answer counts per question and, for rating and choice questions, per distinct value,
+    counted by the database (GROUP BY): two queries whatever the number of responses."""
+    questions = list(form.questions.all())
+    answers = Answer.objects.filter(question__form=form).order_by()
+    answered = dict(
+        answers.values("question_id").annotate(n=Count("id")).values_list("question_id", "n")
+    )
+    charted = [q.pk for q in questions if q.kind in CHARTED_KINDS]
+    tallies: dict[int, list[tuple[object, int]]] = {}
+    for question_id, value, n in (
+        answers.filter(question_id__in=charted)
+        .values("question_id", "value")
+        .annotate(n=Count("id"))
+        .values_list("question_id", "value", "n")
+    ):
+        tallies.setdefault(question_id, []).append((value, n))
     figures = []
-    for question in form.questions.all():
-        values = list(Answer.objects.filter(question=question).values_list("value", flat=True))
+    for question in questions:
+        tally = tallies.get(question.pk, [])
         rows: list[tuple[str, int]] = []
         if question.kind == Question.Kind.RATING:
-            rows = [(str(r), sum(1 for v in values if v == r)) for r in RATINGS]
+            rows = [(str(r), sum(n for v, n in tally if v == r)) for r in RATINGS]
         elif question.kind == Question.Kind.SINGLE:
-            rows = [(o, sum(1 for v in values if v == o)) for o in question.options]
+            rows = [(o, sum(n for v, n in tally if v == o)) for o in question.options]
         elif question.kind == Question.Kind.MULTIPLE:
-            rows = [(o, sum(1 for v in values if o in (v or []))) for o in question.options]
-        figures.append(QuestionFigure(question=question, rows=rows, answered=len(values)))
+            # One tally row per distinct combination picked; an option counts in each.
+            rows = [(o, sum(n for v, n in tally if o in (v or []))) for o in question.options]
+        figures.append(
+            QuestionFigure(question=question, rows=rows, answered=answered.get(question.pk, 0))
+        )
     return figures
 
 
@@ -100,41 +121,79 @@ def _answer_text(question: Question, value) -> str:
     return str(value)
 
 
-def responses_csv(*, form: FeedbackForm) -> str:
-    """One row per response, one column per question (in the form's order)."""
+CSV_BATCH = 2000  # responses read (and their answers fetched) per query
+
+
+class _Line:
+    """A file-like sink for csv.writer whose write returns the line instead of storing it."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+RESPONSE_COLUMNS = (
+    "pk",
+    "membership__user__username",
+    "membership__user__email",
+    "membership__cohort__name",
+    "submitted_at",
+    "updated_at",
+    "completed_at",
+)
+
+
+def _response_batches(form: FeedbackForm):
+    """The form's responses in (submitted_at, id) order, CSV_BATCH at a time by keyset (index
+    feedback_response_export), as plain tuples with their answers: two queries a batch, and
+    never more than one batch in memory."""
+    responses = (
+        FormResponse.objects.filter(form=form)
+        .order_by("submitted_at", "id")
+        .values_list(*RESPONSE_COLUMNS)
+    )
+    after = Q()
+    while True:
+        batch = list(responses.filter(after)[:CSV_BATCH])
+        if not batch:
+            return
+        answers: dict[tuple[int, int], object] = {
+            (response_id, question_id): value
+            for response_id, question_id, value in Answer.objects.filter(
+                response__in=[row[0] for row in batch]
+            ).values_list("response_id", "question_id", "value")
+        }
+        yield batch, answers
+        last_id, last_at = batch[-1][0], batch[-1][4]
+        # The range condition lets the index seek; the OR breaks ties on equal times.
+        after = Q(submitted_at__gte=last_at) & (Q(submitted_at__gt=last_at) | Q(id__gt=last_id))
+
+
+def responses_csv(*, form: FeedbackForm) -> Iterator[str]:
+    """One row per response, one column per question (in the form's order), as CSV text
+    produced batch by batch while it is sent (a StreamingHttpResponse): memory stays flat
+    however many responses the form has."""
     questions = list(form.questions.all())
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    writer = csv.writer(_Line())
+    yield writer.writerow(
         ["response_id", "tester", "email", "cohort", "submitted_at", "updated_at", "completed_at"]
         + [safe_cell(q.label) for q in questions]
     )
-    responses = (
-        FormResponse.objects.filter(form=form)
-        .select_related("membership__user", "membership__cohort")
-        .order_by("submitted_at", "id")
-    )
-    answers: dict[tuple[int, int], object] = {
-        (response_id, question_id): value
-        for response_id, question_id, value in Answer.objects.filter(
-            response__form=form
-        ).values_list("response_id", "question_id", "value")
-    }
-    for response in responses:
-        user = response.membership.user
-        writer.writerow(
-            [
-                response.pk,
-                safe_cell(user.username),
-                safe_cell(user.email),
-                safe_cell(response.membership.cohort.name if response.membership.cohort else ""),
-                response.submitted_at.isoformat(),
-                response.updated_at.isoformat(),
-                response.completed_at.isoformat() if response.completed_at else "",
-            ]
-            + [safe_cell(_answer_text(q, answers.get((response.pk, q.pk)))) for q in questions]
+    for batch, answers in _response_batches(form):
+        yield "".join(
+            writer.writerow(
+                [
+                    pk,
+                    safe_cell(username),
+                    safe_cell(email),
+                    safe_cell(cohort or ""),
+                    submitted_at.isoformat(),
+                    updated_at.isoformat(),
+                    completed_at.isoformat() if completed_at else "",
+                ]
+                + [safe_cell(_answer_text(q, answers.get((pk, q.pk)))) for q in questions]
+            )
+            for pk, username, email, cohort, submitted_at, updated_at, completed_at in batch
         )
-    return out.getvalue()
 
 
 def bugs_csv(*, bugs) -> str:

@@ -248,6 +248,19 @@ class InvitationQuerySet(models.QuerySet):
             expires_at__gt=timezone.now(),
         )
 
+    def with_effective_status(self, status: str):
+        """Invitations whose `effective_status` is `status`, decided in SQL (a sent or opened
+        invitation past its expiry counts as expired), so filtering needs no Python pass."""
+        now = timezone.now()
+        live = [Invitation.Status.SENT, Invitation.Status.OPENED]
+        if status in live:
+            return self.filter(status=status, expires_at__gt=now)
+        if status == Invitation.Status.EXPIRED:
+            return self.filter(
+                models.Q(status=status) | models.Q(status__in=live, expires_at__lte=now)
+            )
+        return self.filter(status=status)
+
 
 class Invitation(models.Model):
     """A single-use, expiring link that lets one email address join a program as a tester.

@@ -88,7 +88,7 @@ def testers_without_acceptance(*, agreement) -> QuerySet[Membership]:
         )
         .exclude(user__agreement_acceptances__agreement=agreement)
         .select_related("user", "cohort")
-        .order_by("user__email")
+        .order_by("user__email", "pk")
     )
 
 

@@ -20,7 +20,8 @@ def answer(form, membership, **by_label):
 
 
 def rows_of(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return list(csv.reader(io.StringIO(body.decode())))
 
 
 def test_results_show_the_response_rate_and_distributions(
