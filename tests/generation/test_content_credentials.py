@@ -161,6 +161,7 @@ def _settings_in_production(tmp_path, **extra) -> subprocess.CompletedProcess:
         "SECRET_KEY": "a-real-secret",
         "ENGINE_SECRET": "a-real-engine-secret",
         "LEAK_SCANNER_SECRET": "a-real-scanner-secret",
+        "AUDIT_HMAC_KEY": "a-real-audit-key",
         # The rest of what production requires (tests/project/test_production_guard.py).
         "PORTAL_URL": "https://beta.example.org",
         "REDIS_URL": "redis://cache.internal:6379/1",
