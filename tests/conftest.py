@@ -99,8 +99,13 @@ def empty_cache():
 
 
 @pytest.fixture
-def web_server(tmp_path, transactional_db):
-    """gunicorn with two worker processes (as the Procfile) against the test database."""
-    process = WebProcess(log=tmp_path / "gunicorn.log", workers=2)
-    yield process
-    process.stop()
+def web_servers(tmp_path, transactional_db):
+    """Two gunicorn web processes against the test database and the shared cache.
+
+    Which worker of one gunicorn accepts a connection is the kernel's choice (on an idle machine
+    one worker often takes them all), so tests that must prove counts are shared between
+    processes send requests to two servers in turn: two processes, deterministically."""
+    processes = [WebProcess(log=tmp_path / f"gunicorn-{n}.log", workers=1) for n in (1, 2)]
+    yield processes
+    for process in processes:
+        process.stop()
