@@ -1,6 +1,8 @@
 from rest_framework import authentication, exceptions
 
-from .anomalies import TokenSuspended, check_token_use, client_address
+from accessprogram.client_address import client_ip
+
+from .anomalies import TokenSuspended, check_token_use
 from .api_errors import ExposesCode
 from .scopes import network_allows
 from .selectors import AccessDenied, check_token_access, token_for_secret
@@ -31,7 +33,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             if denied.forbidden:
                 raise exceptions.PermissionDenied(str(denied)) from denied
             raise exceptions.AuthenticationFailed(str(denied)) from denied
-        address = client_address(request)
+        address = client_ip(request) or ""
         if not network_allows(token.allowed_networks, address):
             raise NetworkNotAllowed(
                 f"This API token may not be used from {address}; it is limited to "

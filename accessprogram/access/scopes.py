@@ -56,20 +56,16 @@ def parse_networks(text_or_list) -> list[str]:
 
 
 def network_allows(networks: list[str], address: str) -> bool:
-    """True when no networks are set, or the client lies in one of them.
-
-    `address` is the client as the anomaly detector counts it: an IPv4 address, or an IPv6 /64.
-    """
+    """True when no networks are set, or the client's own address lies in one of them."""
     if not networks:
         return True
     try:
-        client = ipaddress.ip_network(address, strict=False)
+        client = ipaddress.ip_address(address)
     except ValueError:
         return False
-    for network in map(ipaddress.ip_network, networks):
-        if network.version == client.version and client.subnet_of(network):
-            return True
-    return False
+    if client.version == 6 and client.ipv4_mapped:
+        client = client.ipv4_mapped
+    return any(client in ipaddress.ip_network(network) for network in networks)
 
 
 class MissingScope(ExposesCode, PermissionDenied):

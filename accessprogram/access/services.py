@@ -138,8 +138,8 @@ CLIENT_LENGTH = ApiToken._meta.get_field("last_used_client").max_length
 
 
 def _plain_address(address: str) -> str | None:
-    """An address the column takes (an IPv6 /64 is stored as its first address), else None."""
+    """The address if the column takes it, else None."""
     try:
-        return str(ipaddress.ip_network(address, strict=False).network_address)
+        return str(ipaddress.ip_address(address))
     except ValueError:
         return None

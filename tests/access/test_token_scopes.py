@@ -98,6 +98,16 @@ def test_a_token_bound_to_a_network_is_refused_elsewhere(tester):
 
 
 @pytest.mark.django_db
+def test_a_token_bound_to_one_ipv6_address_works_from_it_alone(tester):
+    # The binding is checked against the client's own address, not the /64 the anomaly
+    # detector counts by.
+    secret = secret_for(tester, allowed_networks="2001:db8::7/128")
+    assert api_for(secret, "2001:db8::7").get("/v1/videos").status_code == 200
+    assert api_for(secret, "2001:db8::8").get("/v1/videos").status_code == 403
+    assert ApiToken.objects.get().last_used_address == "2001:db8::7"
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("networks", ["not-a-network", "10.0.0.0/33", "300.1.2.3"])
 def test_a_bad_network_is_refused_at_creation(tester, networks):
     with pytest.raises(TokenError, match="is not an IP address or network"):
