@@ -42,6 +42,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench_auth import create_database, destroy_database, prepare_environment
+from seeding import pending_share_requests
 
 TARGET_PER_SECOND = 500.0
 CASES = ("bare", "claim", "audited")
@@ -68,8 +69,6 @@ def build(args) -> dict:
 
     from accessprogram.audit.services import record
     from accessprogram.programs.models import Membership, Program
-    from generation.models import Generation
-    from review.models import ShareRequest
 
     began = time.monotonic()
     User = get_user_model()
@@ -86,32 +85,7 @@ def build(args) -> dict:
         [Membership(user=u, program=program) for u in testers]
         + [Membership(user=u, program=program, role=Membership.Role.REVIEWER) for u in reviewers]
     )
-    generations = Generation.objects.bulk_create(
-        (
-            Generation(
-                tester=testers[i % len(testers)],
-                program=program,
-                prompt=f"bench {i}",
-                seed=i,
-                status=Generation.Status.COMPLETED,
-            )
-            for i in range(args.pending)
-        ),
-        batch_size=5000,
-    )
-    ShareRequest.objects.bulk_create(
-        (
-            ShareRequest(
-                generation=g,
-                requested_by_id=g.tester_id,
-                program=program,
-                intended_use="portfolio",
-                destination="site",
-            )
-            for g in generations
-        ),
-        batch_size=5000,
-    )
+    pending_share_requests(program=program, testers=testers, count=args.pending)
     # The audit chain's first record creates its head row, as on any live database.
     record(action="bench.build", target=program, pending=args.pending)
     if connection.vendor == "postgresql":

@@ -47,6 +47,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bench_auth import create_database, destroy_database, prepare_environment
+from seeding import pending_share_requests
 
 TARGET_P99_MS = 50.0
 TARGET_CLOSE_S = 10.0
@@ -188,8 +189,6 @@ def seed_review_queue(program, *, reviewers: int, testers: list):
     from django.contrib.auth import get_user_model
 
     from accessprogram.programs.models import Membership
-    from generation.models import Generation
-    from review.models import ShareRequest
 
     User = get_user_model()
     people = User.objects.bulk_create(
@@ -199,32 +198,7 @@ def seed_review_queue(program, *, reviewers: int, testers: list):
     Membership.objects.bulk_create(
         Membership(user=u, program=program, role=Membership.Role.REVIEWER) for u in people
     )
-    generations = Generation.objects.bulk_create(
-        (
-            Generation(
-                tester=testers[i % len(testers)],
-                program=program,
-                prompt=f"bench {i}",
-                seed=i,
-                status=Generation.Status.COMPLETED,
-            )
-            for i in range(SHARE_REQUESTS)
-        ),
-        batch_size=5000,
-    )
-    ShareRequest.objects.bulk_create(
-        (
-            ShareRequest(
-                generation=g,
-                requested_by_id=g.tester_id,
-                program=program,
-                intended_use="portfolio",
-                destination="site",
-            )
-            for g in generations
-        ),
-        batch_size=5000,
-    )
+    pending_share_requests(program=program, testers=testers, count=SHARE_REQUESTS)
     return people
 
 
