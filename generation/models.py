@@ -60,6 +60,8 @@ class Generation(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "created_at"], name="generation_status_created"),
+            # The render rate (selectors.render_rate, read by every sweep): latest completions.
+            models.Index(fields=["status", "completed_at"], name="generation_status_completed"),
             # Console overviews count a program's queued, running and done-today jobs from
             # this index instead of scanning every generation the program ever made.
             models.Index(
