@@ -22,7 +22,7 @@ TURNAROUND_DAYS = 30
 
 
 def sla_hours() -> int:
-    return int(getattr(settings, "REVIEW_SLA_HOURS", 24))
+    return settings.REVIEW_SLA_HOURS
 
 
 def overdue_before(now: datetime) -> datetime:

@@ -16,7 +16,7 @@ PER_PROCESS_CACHES = (LocMemCache, DummyCache)
 
 
 def shared_cache_for_several_web_processes(app_configs=None, **kwargs) -> list[checks.Error]:
-    web_processes = getattr(settings, "WEB_CONCURRENCY", 1)
+    web_processes = settings.WEB_CONCURRENCY
     backend_path = settings.CACHES["default"]["BACKEND"]
     if web_processes <= 1 or not issubclass(import_string(backend_path), PER_PROCESS_CACHES):
         return []

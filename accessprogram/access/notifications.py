@@ -21,7 +21,7 @@ CONSOLE_PATH = "/console/leaks/"
 
 
 def console_url() -> str:
-    return getattr(settings, "PORTAL_URL", "").rstrip("/") + CONSOLE_PATH
+    return settings.PORTAL_URL.rstrip("/") + CONSOLE_PATH
 
 
 def responders(program) -> list[str]:

@@ -46,7 +46,7 @@ def _unsendable_digest() -> str:
 
 
 def _lifetime() -> timedelta:
-    return timedelta(days=getattr(settings, "INVITATION_DAYS", 14))
+    return timedelta(days=settings.INVITATION_DAYS)
 
 
 def _normalise(email: str) -> str:

@@ -72,7 +72,7 @@ def staff_view(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if getattr(settings, "STAFF_MFA_REQUIRED", True) and needs_mfa_setup(request.user):
+        if settings.STAFF_MFA_REQUIRED and needs_mfa_setup(request.user):
             messages.warning(
                 request,
                 "Staff pages need two-factor authentication. Set up an authenticator app first.",
