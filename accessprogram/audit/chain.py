@@ -12,7 +12,7 @@ meanwhile.
 
 import logging
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -90,17 +90,18 @@ def _locked_head(chain: str, *, nowait: bool) -> AuditChain:
         .first()
     )
     sequence, hash_ = last or (0, GENESIS_HASH)
-    AuditChain.objects.bulk_create(
-        [
-            AuditChain(
+    try:
+        with transaction.atomic():  # a savepoint: a lost race must not abort the caller's work
+            AuditChain.objects.create(
                 key=chain,
                 sequence=sequence,
                 hash=hash_,
                 mac=head_mac(chain=chain, sequence=sequence, hash_=hash_),
             )
-        ],
-        ignore_conflicts=True,  # a concurrent first link may have created it: use theirs
-    )
+    except IntegrityError:
+        # A concurrent first link created the head (and may have linked records since we read
+        # `last`): nothing was missing, so use theirs and say nothing.
+        return AuditChain.objects.select_for_update().get(pk=chain)
     if last is not None:
         # Rebuilding from the last record would also bless records cut off the end: say so in
         # the keyed platform chain, where removing the note shows.
