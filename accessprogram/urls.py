@@ -20,9 +20,9 @@ urlpatterns = [
     path("feedback/", include("accessprogram.feedback.urls")),
     path("earnings/", include("accessprogram.compensation.urls")),
     path("admin/", staff_admin_urls(admin.site)),
-    path("v1/", include("accessprogram.access.api_urls")),
+    path("v1/", include("accessprogram.access.api.urls")),
     path("v1/", include("generation.api.urls")),
-    path("v1/", include("accessprogram.feedback.api_urls")),
+    path("v1/", include("accessprogram.feedback.api.urls")),
     path("api/schema/", public_view(SpectacularAPIView.as_view()), name="api-schema"),
     path(
         "api/docs/",
