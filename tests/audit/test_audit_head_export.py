@@ -133,6 +133,22 @@ def test_a_chain_removed_with_its_head_is_reported(make_records, program_chain, 
     assert "the chain is not in the database" in result.problem
 
 
+def test_a_recreated_development_database_under_old_exports_is_named_not_fatal(
+    make_records, program_chain, tamper, caplog
+):
+    """`make run` on a fresh database with VAR_DIR/audit-heads left over: beat's export keeps
+    running (logging), and verify says what happened and how to clear it."""
+    make_records(4)
+    export_heads()
+    tamper.rows().delete()
+    AuditChain.objects.all().delete()
+    assert export_heads_task() == 1  # the old chain held; nothing raised
+    assert f"Audit head export holds chain {program_chain} at record 4" in caplog.text
+    message = verify_chain().message
+    assert f"Audit chain {program_chain} broken at record 1" in message
+    assert "the database is recreated without clearing AUDIT_HEAD_EXPORT_DIR" in message
+
+
 def test_later_exports_hold_the_furthest_head_so_waiting_does_not_hide_a_cut(
     make_records, program_chain, tamper
 ):
