@@ -67,7 +67,7 @@ def compare(
                     chain,
                     exported.sequence,
                     f"{seen} with hash {exported.hash[:16]}, but the record now has "
-                    f"{str(found)[:16]}: the chain was rewritten and re-hashed.",
+                    f"{str(found)[:16]}: the chain was rewritten and re-hashed ({RESET_HINT}).",
                 )
             )
     return findings

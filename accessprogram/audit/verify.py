@@ -284,9 +284,10 @@ def _with_export(
 def _export_summary(export: LatestExport) -> str:
     if export.file is None:
         return f"No head export yet in {export_dir()}: nothing outside the database to compare."
+    chains = len(export.heads)
     return (
         f"Compared with the head export of {export.exported_at} "
-        f"({len(export.heads)} chains, {export.file.name})."
+        f"({chains} chain{'s' if chains != 1 else ''}, {export.file.name})."
     )
 
 

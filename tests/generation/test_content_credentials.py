@@ -165,6 +165,7 @@ def _settings_in_production(tmp_path, **extra) -> subprocess.CompletedProcess:
         # The rest of what production requires (tests/project/test_production_guard.py).
         "PORTAL_URL": "https://beta.example.org",
         "REDIS_URL": "redis://cache.internal:6379/1",
+        "AUDIT_HEAD_EXPORT_DIR": str(tmp_path / "audit-heads"),
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "ENGINE_URL": "https://engine.internal",
         "DJANGO_SETTINGS_MODULE": "accessprogram.settings",
