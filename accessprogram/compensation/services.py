@@ -9,7 +9,7 @@ from django.utils import timezone
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership, Program
 
-from .gates import time_log_refusal
+from .access_reads import time_log_refusal
 from .models import RATE_FIELDS, LedgerEntry, RateCard, TimeLog
 from .money import CENT, CompensationError, to_currency, to_money
 from .selectors import current_rate_card
@@ -196,7 +196,7 @@ def log_time(
         raise CompensationError("Only active testers can log testing time.")
     if membership.program.status != Program.Status.ACTIVE:
         raise CompensationError("This program is not open: no new testing time can be logged.")
-    refusal = time_log_refusal(membership)
+    refusal = time_log_refusal(membership=membership)
     if refusal:
         raise CompensationError(
             f"No testing time can be logged while access is withdrawn: {refusal}"
