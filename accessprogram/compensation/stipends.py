@@ -11,7 +11,6 @@ by hand from the console or within a period's close, never pays twice. Every eli
 paid by one `INSERT ... SELECT` (see bulk.py): the statements sent do not grow with the program.
 """
 
-import calendar
 import datetime
 from dataclasses import dataclass
 
@@ -29,8 +28,6 @@ from django.db.models import (
     QuerySet,
     Value,
 )
-from django.db.models.functions import Cast, Concat
-from django.utils import timezone
 
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership, Program
@@ -39,7 +36,8 @@ from .access_reads import revoked_targets
 from .bulk import created_now, insert_from_select
 from .models import LedgerEntry, RateCard
 from .money import CompensationError
-from .selectors import current_rate_card, period_bounds
+from .rules import last_moment, month_of, period_bounds, periodic_key, utc_today
+from .selectors import current_rate_card
 
 
 @dataclass
@@ -67,17 +65,6 @@ class StipendRun:
         )
 
 
-def month_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """First and last day of the month `day` falls in."""
-    last = calendar.monthrange(day.year, day.month)[1]
-    return day.replace(day=1), day.replace(day=last)
-
-
-def previous_month(today: datetime.date | None = None) -> datetime.date:
-    today = today or timezone.now().astimezone(datetime.UTC).date()
-    return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
-
-
 def eligible_memberships(*, program: Program, month: datetime.date) -> QuerySet:
     """Tester memberships that held access during `month` (see the module docstring)."""
     first, last = month_of(month)
@@ -102,8 +89,7 @@ def eligible_memberships(*, program: Program, month: datetime.date) -> QuerySet:
 def stipend_card(*, program: Program, month: datetime.date) -> RateCard | None:
     """The rates in effect at the end of `month`, if they pay a stipend at all."""
     first, last = month_of(month)
-    _, month_end = period_bounds(period_start=first, period_end=last)
-    card = current_rate_card(program=program, at=month_end - datetime.timedelta(microseconds=1))
+    card = current_rate_card(program=program, at=last_moment(period_start=first, period_end=last))
     return card if card is not None and card.monthly_stipend > 0 else None
 
 
@@ -128,11 +114,8 @@ def write_stipends(*, program: Program, month: datetime.date, card: RateCard, ac
                 card.monthly_stipend, output_field=LedgerEntry._meta.get_field("amount")
             ),
             "currency": Value(card.currency, output_field=CharField()),
-            "idempotency_key": Concat(
-                Value("stipend:"),
-                Cast("pk", CharField()),
-                Value(f":{first:%Y-%m}"),
-                output_field=CharField(),
+            "idempotency_key": periodic_key(
+                kind=LedgerEntry.Kind.STIPEND, pays_from=first, pays_until=last
             ),
             "memo": Value(
                 f"Stipend for {first:%B %Y} (rates v{card.version})", output_field=CharField()
@@ -149,8 +132,7 @@ def write_stipends(*, program: Program, month: datetime.date, card: RateCard, ac
 def award_stipends(*, program: Program, month: datetime.date, actor=None) -> StipendRun:
     """Pay `month`'s stipend (rate card in effect at its end) to every eligible tester, once."""
     first, last = month_of(month)
-    today = timezone.now().astimezone(datetime.UTC).date()
-    if last >= today:
+    if last >= utc_today():
         raise CompensationError(
             f"{first:%B %Y} has not ended yet: stipends are paid once the month is over."
         )

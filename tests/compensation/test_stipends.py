@@ -8,8 +8,9 @@ from accessprogram.access.revocation import block_access
 from accessprogram.audit.models import AuditRecord
 from accessprogram.audit.services import record
 from accessprogram.compensation.models import LedgerEntry
+from accessprogram.compensation.rules import previous_month
 from accessprogram.compensation.services import CompensationError, publish_rate_card
-from accessprogram.compensation.stipends import award_stipends, previous_month
+from accessprogram.compensation.stipends import award_stipends
 from accessprogram.compensation.tasks import award_monthly_stipends
 from accessprogram.programs.models import Cohort, Membership
 from factories import MembershipFactory
