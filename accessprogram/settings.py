@@ -336,6 +336,11 @@ TOKEN_CREATE_RATE = env("TOKEN_CREATE_RATE", default="10/h")
 # Proxies in front of the app that append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# --- Compensation ---------------------------------------------------------------------------
+# What compensation asks of the layers above it (platform activity beside time logs), as in
+# django-allauth's ACCOUNT_ADAPTER: a dotted path to a DefaultCompensationAdapter subclass.
+COMPENSATION_ADAPTER = "accessprogram.console.activity.ConsoleCompensationAdapter"
+
 # --- Observability (health, readiness, metrics) ---------------------------------------------
 # Processes on one host (gunicorn workers, Celery pool children) share metric files here;
 # prometheus_client reads the variable when first imported, which is after settings load.

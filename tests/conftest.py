@@ -1,7 +1,11 @@
+import datetime
+from decimal import Decimal
+
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from factories import MembershipFactory, ProgramFactory, token_for
+from factories import MembershipFactory, ProgramFactory, UserFactory, token_for
 from processes import EngineProcess, WebProcess, WorkerProcess
 
 
@@ -30,6 +34,34 @@ def program(db):
 def tester(program):
     """An active tester membership."""
     return MembershipFactory(program=program)
+
+
+@pytest.fixture
+def staff(db):
+    """A staff user: the actor of finance and console steps."""
+    return UserFactory(is_staff=True)
+
+
+@pytest.fixture
+def rate_card(program, staff):
+    """Rates in effect since yesterday: 30 USD an hour, 5 per form, bugs 10/20/40/80, a monthly
+    stipend of 100 and a licence fee of 250."""
+    from accessprogram.compensation.services import publish_rate_card
+
+    return publish_rate_card(
+        program=program,
+        currency="USD",
+        effective_from=timezone.now() - datetime.timedelta(days=1),
+        actor=staff,
+        per_form_completed=Decimal("5.00"),
+        per_bug_low=Decimal("10.00"),
+        per_bug_medium=Decimal("20.00"),
+        per_bug_high=Decimal("40.00"),
+        per_bug_critical=Decimal("80.00"),
+        per_hour=Decimal("30.00"),
+        monthly_stipend=Decimal("100.00"),
+        licence_fee=Decimal("250.00"),
+    )
 
 
 @pytest.fixture

@@ -1,45 +1,27 @@
 """Evidence beside a time log: what the tester did on the platform while they say they tested.
 
-Compensation sits below generation and feedback, so it cannot count their rows itself. Higher
-layers register a provider here (the console does, in console/finance_views.py); each answers
-with a label and a count for one tester and time window. A provider that fails is left out
-rather than breaking the page.
+Compensation sits below generation and feedback, so it cannot count their rows itself: the
+counters come from the adapter (see adapter.py; the console's answers with generations made,
+forms answered, outputs rated and bugs filed). Each answers with a count for one tester and
+time window. A counter that fails is left out rather than breaking the page.
 """
 
 import datetime
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from accessprogram.programs.models import Membership
-
+from .adapter import Window, get_adapter
 from .models import TimeLog
 
 logger = logging.getLogger(__name__)
-
-Window = tuple[datetime.datetime, datetime.datetime]
-# (membership, windows) -> for each window [start, end), the count of things done in it; one
-# query for all windows (see count_in_windows), so a page of sessions costs one query a provider.
-ActivityCounter = Callable[[Membership, list[Window]], list[int]]
-
-_providers: dict[str, ActivityCounter] = {}
 
 
 @dataclass(frozen=True)
 class Activity:
     label: str
     count: int
-
-
-def register_activity_provider(label: str, counter: ActivityCounter) -> None:
-    """Add (or replace) the counter shown as `label`, e.g. "Generations made"."""
-    _providers[label] = counter
-
-
-def activity_providers() -> dict[str, ActivityCounter]:
-    return dict(_providers)
 
 
 def session_window(time_log: TimeLog) -> tuple[datetime.datetime, datetime.datetime]:
@@ -67,16 +49,16 @@ def count_in_windows(rows: QuerySet, field: str, windows: list[Window]) -> list[
 
 
 def activity_for_many(time_logs: list[TimeLog]) -> list[list[Activity]]:
-    """activity_for of each of one member's time logs, in one query per provider."""
+    """activity_for of each of one member's time logs, in one query per counter."""
     if not time_logs:
         return []
     windows = [session_window(log) for log in time_logs]
     found: list[list[Activity]] = [[] for _ in time_logs]
-    for label, counter in _providers.items():
+    for label, counter in get_adapter().activity_counters().items():
         try:
             counts = [int(c) for c in counter(time_logs[0].membership, windows)]
-        except Exception:  # a broken provider must not hide the log or the other evidence
-            logger.exception("activity provider %r failed", label)
+        except Exception:  # a broken counter must not hide the log or the other evidence
+            logger.exception("activity counter %r failed", label)
             continue
         for activity, count in zip(found, counts, strict=True):
             activity.append(Activity(label=label, count=count))
@@ -84,5 +66,5 @@ def activity_for_many(time_logs: list[TimeLog]) -> list[list[Activity]]:
 
 
 def activity_for(time_log: TimeLog) -> list[Activity]:
-    """What every registered provider counts in the session's window, in registration order."""
+    """What every counter of the adapter counts in the session's window, in the adapter's order."""
     return activity_for_many([time_log])[0]

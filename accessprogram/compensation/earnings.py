@@ -4,17 +4,15 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import BigIntegerField, F, Sum
-from django.db.models.functions import Cast, Coalesce, Round, TruncMonth
-from django.utils import timezone
+from django.db.models.functions import TruncMonth
 
 from accessprogram.programs.models import Membership
 
 from .activity import Activity, activity_for_many
+from .bulk import sum_cents
 from .models import LedgerEntry, Payout, PayoutPeriod, TimeLog
-from .money import CENT
-from .selectors import period_bounds
-from .stipends import month_of
+from .money import from_cents
+from .rules import month_of, period_bounds, utc_today
 
 HISTORY_MONTHS = 12
 RECENT_ENTRIES = 50
@@ -40,18 +38,10 @@ class Earnings:
     sessions: list[LoggedSession] = field(default_factory=list)
 
 
-# Integer cents summed in the database, exact on SQLite too (see selectors.sum_amounts).
-_CENTS = Coalesce(Sum(Cast(Round(F("amount") * 100), BigIntegerField())), 0)
-
-
-def _money(cents) -> Decimal:
-    return (Decimal(cents) / 100).quantize(CENT)
-
-
 def _per_currency(entries) -> list[tuple[str, Decimal]]:
     """(currency, sum) for each currency of `entries`, in one GROUP BY query."""
-    rows = entries.order_by().values("currency").annotate(cents=_CENTS).order_by("currency")
-    return [(row["currency"], _money(row["cents"])) for row in rows]
+    rows = entries.order_by().values("currency").annotate(cents=sum_cents()).order_by("currency")
+    return [(row["currency"], from_cents(row["cents"])) for row in rows]
 
 
 def _earned(entries) -> list[tuple[str, Decimal]]:
@@ -88,17 +78,17 @@ def monthly_history(membership: Membership, today: datetime.date, currencies: li
         first, _ = month_of(first - datetime.timedelta(days=1))
     since, _ = period_bounds(period_start=months[0], period_end=months[0])
     sums = {
-        (row["currency"], row["month"].date()): _money(row["cents"])
+        (row["currency"], row["month"].date()): from_cents(row["cents"])
         for row in LedgerEntry.objects.filter(membership=membership, created_at__gte=since)
         .exclude(kind=LedgerEntry.Kind.PAYOUT)
         .annotate(month=TruncMonth("created_at", tzinfo=datetime.UTC))
         .order_by()
         .values("currency", "month")
-        .annotate(cents=_CENTS)
+        .annotate(cents=sum_cents())
     }
     history = []
     for currency in currencies:
-        rows = [(f"{month:%b %y}", sums.get((currency, month), _money(0))) for month in months]
+        rows = [(f"{month:%b %y}", sums.get((currency, month), from_cents(0))) for month in months]
         history.append(
             {
                 "currency": currency,
@@ -111,7 +101,7 @@ def monthly_history(membership: Membership, today: datetime.date, currencies: li
 
 
 def earnings_for(membership: Membership) -> Earnings:
-    today = timezone.now().astimezone(datetime.UTC).date()
+    today = utc_today()
     ledger = LedgerEntry.objects.filter(membership=membership)
     balances = _per_currency(ledger)
     label, start_day = current_period(membership, today)

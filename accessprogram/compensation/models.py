@@ -114,7 +114,7 @@ class LedgerEntryQuerySet(models.QuerySet):
         raise AppendOnlyError("Ledger entries are append-only: correct them with a reversal.")
 
     def bulk_create(self, *args, **kwargs):
-        raise AppendOnlyError("Write ledger entries one at a time through compensation.services.")
+        raise AppendOnlyError("Write ledger entries one at a time through compensation.ledger.")
 
 
 class LedgerEntry(models.Model):

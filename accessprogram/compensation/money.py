@@ -8,6 +8,11 @@ CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")  # what Decimal(12, 2) holds
 
 
+def from_cents(cents: int) -> Decimal:
+    """Whole cents (what the database sums, exactly; see bulk.py) back to an amount."""
+    return (Decimal(cents) / 100).quantize(CENT)
+
+
 class CompensationError(Exception):
     """Bad input for a compensation step; the message is shown to the person as it is."""
 

@@ -15,25 +15,21 @@ later or put back to pending for the next payment run.
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import CharField, Count, F, IntegerField, Q, Value
+from django.db.models import CharField, Count, F, IntegerField, Value
 from django.utils import timezone
 
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Program
 
 from .bulk import CentsToMoney, insert_from_select, sum_cents
+from .ledger import write_entry
 from .models import LedgerEntry, Payout, PayoutBatch, PayoutItem, PayoutPeriod
-from .money import CENT, CompensationError, to_money
-from .selectors import months_ending_in, period_bounds
+from .money import CompensationError, from_cents, to_money
+from .rules import event_key, frozen_by_close, months_ending_in, utc_today
 from .stipends import stipend_card, write_stipends
 from .topups import top_up_currency, write_top_ups
-
-
-def _today() -> datetime.date:
-    return timezone.now().astimezone(datetime.UTC).date()
 
 
 def _lock_program(program: Program) -> None:
@@ -81,25 +77,13 @@ def open_period(
     return period
 
 
-def _belongs_to(period: PayoutPeriod, months: list[datetime.date]) -> Q:
-    """Entries a close of `period` freezes (if no earlier batch holds them): everything written
-    before its end, plus its top-ups and the stipends of the months ending in it."""
-    _, end_bound = period_bounds(period_start=period.start, period_end=period.end)
-    belongs = Q(created_at__lt=end_bound) | Q(
-        kind=LedgerEntry.Kind.MINIMUM_TOP_UP, pays_from=period.start, pays_until=period.end
-    )
-    if months:
-        belongs |= Q(kind=LedgerEntry.Kind.STIPEND, pays_from__in=months)
-    return belongs
-
-
-def _freeze_lines(*, batch: PayoutBatch, program: Program, months) -> None:
+def _freeze_lines(*, batch: PayoutBatch, program: Program) -> None:
     """One line per tester and currency whose unbatched entries add up to more than nothing,
     then every such entry into its line: two `INSERT ... SELECT`s, whatever the program's size."""
     unbatched = (
         LedgerEntry.objects.filter(program=program, payout_item__isnull=True)
         .exclude(kind=LedgerEntry.Kind.PAYOUT)
-        .filter(_belongs_to(batch.period, months))
+        .filter(frozen_by_close(period_start=batch.period.start, period_end=batch.period.end))
     )
     owed = (
         unbatched.order_by()
@@ -155,7 +139,7 @@ def _closable(period: PayoutPeriod) -> PayoutPeriod:
     period = PayoutPeriod.objects.select_for_update().get(pk=period.pk)
     if period.is_closed:
         raise CompensationError(f"The period {period.start} to {period.end} is already closed.")
-    if period.end >= _today():
+    if period.end >= utc_today():
         raise CompensationError(
             f"The period runs until {period.end}: close it once that day is over."
         )
@@ -199,9 +183,8 @@ def _top_up(period: PayoutPeriod, actor):
 
 def _freeze_and_close(period: PayoutPeriod, actor, *, stipends, top_ups) -> PayoutBatch:
     """The batch and its lines, the period closed, and the one audit record of the close."""
-    months = months_ending_in(period.start, period.end)
     batch = PayoutBatch.objects.create(period=period, created_by=actor)
-    _freeze_lines(batch=batch, program=period.program, months=months)
+    _freeze_lines(batch=batch, program=period.program)
     totals = (
         Payout.objects.filter(batch=batch)
         .order_by("currency")
@@ -221,7 +204,7 @@ def _freeze_and_close(period: PayoutPeriod, actor, *, stipends, top_ups) -> Payo
         end=period.end,
         batch=batch.pk,
         lines=sum(row["lines"] for row in totals.values()),
-        totals={currency: str(_money(row["owed_cents"])) for currency, row in totals.items()},
+        totals={currency: str(from_cents(row["owed_cents"])) for currency, row in totals.items()},
         stipends_written=stipends,
         top_ups_written=top_ups.written if top_ups else 0,
         top_ups_total=str(top_ups.total) if top_ups else "0.00",
@@ -274,10 +257,6 @@ def close_period_in_stages(*, period: PayoutPeriod, actor, progress) -> PayoutBa
     raise AssertionError("unreachable: the last stage returns the batch")
 
 
-def _money(cents: int) -> Decimal:
-    return (Decimal(cents) / 100).quantize(CENT)
-
-
 def _locked_line(line: Payout) -> Payout:
     locked = (
         Payout.objects.select_for_update()
@@ -317,18 +296,17 @@ def mark_payout_paid(*, line: Payout, provider_reference: str = "", actor) -> Pa
         raise CompensationError("The provider reference is too long (at most 200 characters).")
     line = _locked_line(line)
     try:
-        with transaction.atomic():
-            entry = LedgerEntry.objects.create(
-                membership_id=line.membership_id,
-                program_id=line.batch.period.program_id,
-                kind=LedgerEntry.Kind.PAYOUT,
-                amount=-line.amount,
-                currency=line.currency,
-                idempotency_key=f"payout:{line.pk}",
-                memo=f"Paid out {line.reference}"
-                + (f" ({provider_reference})" if provider_reference else ""),
-                created_by=actor,
-            )
+        entry = write_entry(
+            membership_id=line.membership_id,
+            program_id=line.batch.period.program_id,
+            kind=LedgerEntry.Kind.PAYOUT,
+            amount=-line.amount,
+            currency=line.currency,
+            idempotency_key=event_key("payout", line.pk),
+            memo=f"Paid out {line.reference}"
+            + (f" ({provider_reference})" if provider_reference else ""),
+            actor=actor,
+        )
     except IntegrityError:
         raise CompensationError(f"Payout line {line.reference} is already paid.") from None
     return _decide_line(

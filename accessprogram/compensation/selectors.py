@@ -1,32 +1,21 @@
 """Reads for compensation: rate cards, balances, statement entries and period figures.
 
-A period is a pair of dates, both included, in UTC: entries count by `created_at`, hours by the
-moment their time log was approved (the same moment its hours award was written). Stipends are
-the exception for the minimum rate: a month's stipend is written once the month is over, so it
-counts toward the floor of the period in which its month ends, whenever it was written.
+The rules these figures follow (period dates, which earnings fill the floor, rounding) live in
+rules.py; here they are applied to one tester's ledger.
 """
 
-import calendar
 import datetime
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
-from django.db.models import BigIntegerField, F, Q, QuerySet, Sum
-from django.db.models.functions import Cast, Coalesce, Round
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from accessprogram.programs.models import Membership, Program
 
+from .bulk import sum_cents
 from .models import LedgerEntry, RateCard, TimeLog
-from .money import CENT
-
-# Earnings the minimum hourly rate is measured against: pay for testing work. Licence fees pay
-# for the use of a tester's output, not for their time, so they do not fill the floor.
-FLOOR_EARNING_KINDS = (
-    LedgerEntry.Kind.AWARD_FORM,
-    LedgerEntry.Kind.AWARD_BUG,
-    LedgerEntry.Kind.AWARD_HOURS,
-    LedgerEntry.Kind.STIPEND,
-)
+from .money import from_cents
+from .rules import floor_earnings, floor_owed, period_bounds, top_up
 
 
 def current_rate_card(*, program: Program, at: datetime.datetime | None = None) -> RateCard | None:
@@ -45,19 +34,7 @@ def sum_amounts(entries: QuerySet) -> Decimal:
     Summed as integer cents in the database: SQLite keeps decimals as floating point, and a
     float sum of many rows could drift by a cent; an integer sum cannot.
     """
-    cents = entries.aggregate(
-        cents=Coalesce(Sum(Cast(Round(F("amount") * 100), BigIntegerField())), 0)
-    )["cents"]
-    return (Decimal(cents) / 100).quantize(CENT)
-
-
-def period_bounds(
-    *, period_start: datetime.date, period_end: datetime.date
-) -> tuple[datetime.datetime, datetime.datetime]:
-    """[start, end) in UTC for the dates `period_start` to `period_end`, both included."""
-    start = datetime.datetime.combine(period_start, datetime.time.min, tzinfo=datetime.UTC)
-    end = datetime.datetime.combine(period_end, datetime.time.min, tzinfo=datetime.UTC)
-    return start, end + datetime.timedelta(days=1)
+    return from_cents(entries.aggregate(cents=sum_cents())["cents"])
 
 
 def balance(*, membership: Membership, currency: str) -> Decimal:
@@ -80,45 +57,12 @@ def period_earnings(
     period_start: datetime.date,
     period_end: datetime.date,
     currency: str,
-    kinds=FLOOR_EARNING_KINDS,
 ) -> Decimal:
-    """Earnings of the period in `currency`: awards of `kinds`, less reversals of them.
-
-    Top-ups, payouts and their reversals are not earnings.
-    """
-    kinds = [str(kind) for kind in kinds]
-    stipend = str(LedgerEntry.Kind.STIPEND)
-    by_date = [kind for kind in kinds if kind != stipend]
-    entries = statement_entries(
-        membership=membership, period_start=period_start, period_end=period_end
-    ).filter(currency=currency)
-    earned = sum_amounts(
-        entries.filter(
-            Q(kind__in=by_date) | Q(kind=LedgerEntry.Kind.REVERSAL, reverses__kind__in=by_date)
-        )
+    """Earnings of the period in `currency` toward the floor (see rules.floor_earnings)."""
+    entries = LedgerEntry.objects.filter(membership=membership, currency=currency)
+    return sum_amounts(
+        entries.filter(floor_earnings(period_start=period_start, period_end=period_end))
     )
-    if stipend not in kinds:
-        return earned
-    # A month's stipend counts in the period its month ends in, whenever it was written.
-    months = months_ending_in(period_start, period_end)
-    if not months:
-        return earned
-    stipends = LedgerEntry.objects.filter(membership=membership, currency=currency).filter(
-        Q(kind=stipend, pays_from__in=months)
-        | Q(kind=LedgerEntry.Kind.REVERSAL, reverses__kind=stipend, reverses__pays_from__in=months)
-    )
-    return earned + sum_amounts(stipends)
-
-
-def months_ending_in(start: datetime.date, end: datetime.date) -> list[datetime.date]:
-    """The first days of the months whose last day falls in [start, end]."""
-    months, day = [], start.replace(day=1)
-    while day <= end:
-        last = day.replace(day=calendar.monthrange(day.year, day.month)[1])
-        if start <= last <= end:
-            months.append(day)
-        day = last + datetime.timedelta(days=1)
-    return months
 
 
 def approved_minutes(
@@ -146,14 +90,12 @@ def minimum_top_up(
 ) -> Decimal:
     """What brings the tester's period earnings up to `floor_per_hour` times approved hours.
 
-    Never negative; rounded up to the cent, so earnings plus top-up are never below the floor.
     Earlier top-ups are not earnings, so asking again after the close gives the same answer.
     """
     minutes = approved_minutes(
         membership=membership, period_start=period_start, period_end=period_end
     )
-    owed = (Decimal(floor_per_hour) * minutes / 60).quantize(CENT, rounding=ROUND_CEILING)
     earned = period_earnings(
         membership=membership, period_start=period_start, period_end=period_end, currency=currency
     )
-    return max(Decimal("0.00"), owed - earned)
+    return top_up(owed=floor_owed(floor_per_hour=floor_per_hour, minutes=minutes), earned=earned)

@@ -1,7 +1,10 @@
-"""Writes for compensation: rate cards, awards and reversals, time logs, period top-ups."""
+"""Writes for compensation: rate cards, awards and reversals, time logs, awards on events.
+
+Periods, stipends, top-ups and payouts have their own modules (payouts.py, stipends.py,
+topups.py); the rules they all apply are in rules.py.
+"""
 
 import datetime
-from decimal import ROUND_HALF_UP
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -9,11 +12,12 @@ from django.utils import timezone
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership, Program
 
-from .gates import time_log_refusal
+from .access_reads import time_log_refusal
+from .ledger import write_entry
 from .models import RATE_FIELDS, LedgerEntry, RateCard, TimeLog
-from .money import CENT, CompensationError, to_currency, to_money
+from .money import CompensationError, to_currency, to_money
+from .rules import event_key, hours_pay
 from .selectors import current_rate_card
-from .topups import close_period_top_ups
 
 __all__ = [
     "CompensationError",
@@ -22,7 +26,6 @@ __all__ = [
     "award_for_bug",
     "award_for_form",
     "award_licence_fee",
-    "close_period_top_ups",
     "log_time",
     "publish_rate_card",
     "reject_time_log",
@@ -120,28 +123,24 @@ def award(
     if existing is not None:
         return _same_award(existing, **asked)
     try:
-        with transaction.atomic():
-            entry = LedgerEntry.objects.create(
-                membership=membership,
-                program_id=membership.program_id,
-                kind=kind,
-                amount=amount,
-                currency=currency,
-                idempotency_key=idempotency_key,
-                memo=memo[:500],
-                created_by=actor,
-            )
-            # Last, inside the savepoint: it holds the audit chain lock until commit.
-            record(
-                action="compensation.award",
-                target=entry,
-                actor=actor,
-                membership=membership.pk,
-                kind=str(kind),
-                amount=amount,
-                currency=currency,
-                idempotency_key=idempotency_key,
-            )
+        entry = write_entry(
+            membership=membership,
+            program_id=membership.program_id,
+            kind=kind,
+            amount=amount,
+            currency=currency,
+            idempotency_key=idempotency_key,
+            memo=memo,
+            actor=actor,
+            audit_action="compensation.award",
+            audit_data={
+                "membership": membership.pk,
+                "kind": str(kind),
+                "amount": amount,
+                "currency": currency,
+                "idempotency_key": idempotency_key,
+            },
+        )
     except IntegrityError:
         existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:  # not a duplicate key after all
@@ -161,27 +160,24 @@ def reverse_entry(*, entry: LedgerEntry, reason: str, actor) -> LedgerEntry:
     if LedgerEntry.objects.filter(reverses=entry).exists():
         raise CompensationError(f"Entry #{entry.pk} has already been reversed.")
     try:
-        with transaction.atomic():
-            reversal = LedgerEntry.objects.create(
-                membership_id=entry.membership_id,
-                program_id=entry.program_id,
-                kind=LedgerEntry.Kind.REVERSAL,
-                amount=-entry.amount,
-                currency=entry.currency,
-                idempotency_key=f"reversal:{entry.pk}",
-                reverses=entry,
-                memo=reason[:500],
-                created_by=actor,
-            )
-            record(
-                action="compensation.reversal",
-                target=reversal,
-                actor=actor,
-                reverses=entry.pk,
-                amount=reversal.amount,
-                currency=reversal.currency,
-                reason=reason,
-            )
+        reversal = write_entry(
+            membership_id=entry.membership_id,
+            program_id=entry.program_id,
+            kind=LedgerEntry.Kind.REVERSAL,
+            amount=-entry.amount,
+            currency=entry.currency,
+            idempotency_key=event_key("reversal", entry.pk),
+            reverses=entry,
+            memo=reason,
+            actor=actor,
+            audit_action="compensation.reversal",
+            audit_data={
+                "reverses": entry.pk,
+                "amount": -entry.amount,
+                "currency": entry.currency,
+                "reason": reason,
+            },
+        )
     except IntegrityError:
         raise CompensationError(f"Entry #{entry.pk} has already been reversed.") from None
     return reversal
@@ -196,7 +192,7 @@ def log_time(
         raise CompensationError("Only active testers can log testing time.")
     if membership.program.status != Program.Status.ACTIVE:
         raise CompensationError("This program is not open: no new testing time can be logged.")
-    refusal = time_log_refusal(membership)
+    refusal = time_log_refusal(membership=membership)
     if refusal:
         raise CompensationError(
             f"No testing time can be logged while access is withdrawn: {refusal}"
@@ -245,14 +241,14 @@ def approve_time_log(*, time_log: TimeLog, actor) -> TimeLog:
     time_log.decided_by = actor
     time_log.decided_at = now
     time_log.save(update_fields=["status", "decided_by", "decided_at"])
-    amount = (card.per_hour * time_log.minutes / 60).quantize(CENT, rounding=ROUND_HALF_UP)
+    amount = hours_pay(per_hour=card.per_hour, minutes=time_log.minutes)
     if amount > 0:  # a zero rate still counts the hours towards the minimum hourly rate
         award(
             membership=time_log.membership,
             kind=LedgerEntry.Kind.AWARD_HOURS,
             amount=amount,
             currency=card.currency,
-            idempotency_key=f"timelog:{time_log.pk}",
+            idempotency_key=event_key("timelog", time_log.pk),
             memo=f"{time_log.minutes} min at {card.per_hour}/h (rates v{card.version})",
             actor=actor,
         )
@@ -312,7 +308,7 @@ def award_for_form(*, membership: Membership, response_id: int, form_title: str,
         membership=membership,
         kind=LedgerEntry.Kind.AWARD_FORM,
         rate_field="per_form_completed",
-        idempotency_key=f"form-response:{response_id}",
+        idempotency_key=event_key("form-response", response_id),
         memo=f"Feedback form completed: {form_title}"[:400],
         actor=actor,
     )
@@ -324,7 +320,7 @@ def award_for_bug(*, membership: Membership, bug_id: int, severity: str, title: 
         membership=membership,
         kind=LedgerEntry.Kind.AWARD_BUG,
         rate_field=f"per_bug_{severity}",
-        idempotency_key=f"bug-confirmed:{bug_id}",
+        idempotency_key=event_key("bug-confirmed", bug_id),
         memo=f"Bug confirmed ({severity}): {title}"[:400],
         actor=actor,
     )
@@ -336,7 +332,7 @@ def award_licence_fee(*, membership: Membership, share_request_id: int, actor=No
         membership=membership,
         kind=LedgerEntry.Kind.LICENCE_FEE,
         rate_field="licence_fee",
-        idempotency_key=f"licence-fee:{share_request_id}",
+        idempotency_key=event_key("licence-fee", share_request_id),
         memo=f"Output used by the organisers (share request {share_request_id})",
         actor=actor,
     )

@@ -12,7 +12,8 @@ from decimal import Decimal
 from accessprogram.programs.models import Membership
 
 from .models import LedgerEntry
-from .selectors import period_bounds, statement_entries, sum_amounts
+from .rules import period_bounds
+from .selectors import statement_entries, sum_amounts
 
 
 @dataclass

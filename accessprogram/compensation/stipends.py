@@ -2,9 +2,8 @@
 
 A tester is paid for a month when their tester membership began on or before its last day and
 no revocation (of them, their cohort or the whole program) took effect before the month ended.
-Revocations are read from the audit log, the one record of when they happened that this layer
-may read (access sits beside compensation, not below it). Suspensions are temporary and do not
-cost a tester the stipend.
+Revocations are access's block rows, read through access_reads.py (access sits below
+compensation). Suspensions are temporary and do not cost a tester the stipend.
 
 One entry per membership and month (the month's dates stored on the entry, unique per tester;
 idempotency key `stipend:<membership>:<YYYY-MM>`), so running it again, daily from Celery beat,
@@ -12,13 +11,11 @@ by hand from the console or within a period's close, never pays twice. Every eli
 paid by one `INSERT ... SELECT` (see bulk.py): the statements sent do not grow with the program.
 """
 
-import calendar
 import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import (
-    BigIntegerField,
     CharField,
     DateField,
     DateTimeField,
@@ -31,18 +28,16 @@ from django.db.models import (
     QuerySet,
     Value,
 )
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Concat
-from django.utils import timezone
 
-from accessprogram.audit.models import AuditRecord
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership, Program
 
+from .access_reads import revoked_targets
 from .bulk import created_now, insert_from_select
 from .models import LedgerEntry, RateCard
 from .money import CompensationError
-from .selectors import current_rate_card, period_bounds
+from .rules import last_moment, month_of, period_bounds, periodic_key, utc_today
+from .selectors import current_rate_card
 
 
 @dataclass
@@ -70,52 +65,31 @@ class StipendRun:
         )
 
 
-def month_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """First and last day of the month `day` falls in."""
-    last = calendar.monthrange(day.year, day.month)[1]
-    return day.replace(day=1), day.replace(day=last)
-
-
-def previous_month(today: datetime.date | None = None) -> datetime.date:
-    today = today or timezone.now().astimezone(datetime.UTC).date()
-    return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
-
-
-def _revoked(program: Program, level: str, *, before: datetime.datetime | None = None) -> QuerySet:
-    """Ids of the `level` targets revoked in `program` (before `before`), as a subquery."""
-    records = AuditRecord.objects.filter(
-        action="access.revocation", data__program=program.slug, data__level=level
-    )
-    if before is not None:
-        records = records.filter(occurred_at__lt=before)
-    target = Cast(KeyTextTransform("target_id", "data"), BigIntegerField())
-    # No NULLs: one in a NOT IN list would exclude every tester.
-    return records.annotate(target=target).filter(target__isnull=False).values("target")
-
-
 def eligible_memberships(*, program: Program, month: datetime.date) -> QuerySet:
     """Tester memberships that held access during `month` (see the module docstring)."""
     first, last = month_of(month)
     _, month_end = period_bounds(period_start=first, period_end=last)
-    if _revoked(program, "program", before=month_end).filter(target=program.pk).exists():
+    if revoked_targets(program=program, level="program", before=month_end).exists():
         return Membership.objects.none()
-    revoked_by_end = _revoked(program, "membership", before=month_end)
+    revoked_by_end = revoked_targets(program=program, level="membership", before=month_end)
     return (
         Membership.objects.filter(
             program=program, role=Membership.Role.TESTER, joined_at__lt=month_end
         )
         .exclude(pk__in=revoked_by_end)
-        .exclude(cohort__in=_revoked(program, "cohort", before=month_end))
+        .exclude(cohort__in=revoked_targets(program=program, level="cohort", before=month_end))
         # Removed with no record of when: not known to have held access, so not paid.
-        .exclude(Q(status=Membership.Status.REMOVED) & ~Q(pk__in=_revoked(program, "membership")))
+        .exclude(
+            Q(status=Membership.Status.REMOVED)
+            & ~Q(pk__in=revoked_targets(program=program, level="membership"))
+        )
     )
 
 
 def stipend_card(*, program: Program, month: datetime.date) -> RateCard | None:
     """The rates in effect at the end of `month`, if they pay a stipend at all."""
     first, last = month_of(month)
-    _, month_end = period_bounds(period_start=first, period_end=last)
-    card = current_rate_card(program=program, at=month_end - datetime.timedelta(microseconds=1))
+    card = current_rate_card(program=program, at=last_moment(period_start=first, period_end=last))
     return card if card is not None and card.monthly_stipend > 0 else None
 
 
@@ -140,11 +114,8 @@ def write_stipends(*, program: Program, month: datetime.date, card: RateCard, ac
                 card.monthly_stipend, output_field=LedgerEntry._meta.get_field("amount")
             ),
             "currency": Value(card.currency, output_field=CharField()),
-            "idempotency_key": Concat(
-                Value("stipend:"),
-                Cast("pk", CharField()),
-                Value(f":{first:%Y-%m}"),
-                output_field=CharField(),
+            "idempotency_key": periodic_key(
+                kind=LedgerEntry.Kind.STIPEND, pays_from=first, pays_until=last
             ),
             "memo": Value(
                 f"Stipend for {first:%B %Y} (rates v{card.version})", output_field=CharField()
@@ -161,8 +132,7 @@ def write_stipends(*, program: Program, month: datetime.date, card: RateCard, ac
 def award_stipends(*, program: Program, month: datetime.date, actor=None) -> StipendRun:
     """Pay `month`'s stipend (rate card in effect at its end) to every eligible tester, once."""
     first, last = month_of(month)
-    today = timezone.now().astimezone(datetime.UTC).date()
-    if last >= today:
+    if last >= utc_today():
         raise CompensationError(
             f"{first:%B %Y} has not ended yet: stipends are paid once the month is over."
         )

@@ -9,7 +9,8 @@ from accessprogram.programs.models import Program
 from .models import PayoutPeriod
 from .money import CompensationError
 from .payouts import close_period_in_stages
-from .stipends import award_stipends, previous_month
+from .rules import previous_month
+from .stipends import award_stipends
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """Minimum-hourly-rate top-ups of a payout period, for every tester at once.
 
 What a tester is owed is selectors.minimum_top_up: the floor times their approved hours, rounded
-up to the cent, less what they earned for testing in the period. Here the same arithmetic runs in
-the database for all testers in one `INSERT ... SELECT` (whole cents, integer arithmetic, so
-SQLite and PostgreSQL agree to the cent with the per-tester reading).
+up to the cent, less what they earned for testing in the period (the rules are in rules.py). Here
+the same rules run in the database for all testers in one `INSERT ... SELECT` (whole cents,
+integer arithmetic, so SQLite and PostgreSQL agree to the cent with the per-tester reading).
 
 One top-up per tester and period (the period's dates stored on the entry, unique per tester;
 idempotency key `topup:<membership>:<start>:<end>`): closing again writes nothing new.
@@ -29,7 +29,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Coalesce
 
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership, Program
@@ -37,13 +37,8 @@ from accessprogram.programs.models import Membership, Program
 from .bulk import CentsToMoney, cents, created_now, insert_from_select
 from .models import LedgerEntry, TimeLog
 from .money import CompensationError, to_currency, to_money
-from .selectors import (
-    FLOOR_EARNING_KINDS,
-    current_rate_card,
-    months_ending_in,
-    period_bounds,
-    sum_amounts,
-)
+from .rules import floor_earnings, floor_owed_cents, last_moment, period_bounds, periodic_key
+from .selectors import current_rate_card, sum_amounts
 
 
 @dataclass(frozen=True)
@@ -56,8 +51,9 @@ class TopUpRun:
 def top_up_currency(*, program: Program, period_start, period_end, currency=None) -> str:
     """`currency`, or that of the rate card in effect at the end of the period."""
     if currency is None:
-        _, end = period_bounds(period_start=period_start, period_end=period_end)
-        card = current_rate_card(program=program, at=end)
+        card = current_rate_card(
+            program=program, at=last_moment(period_start=period_start, period_end=period_end)
+        )
         if card is None:
             raise CompensationError("Name a currency: the program has no rate card yet.")
         currency = card.currency
@@ -73,30 +69,21 @@ def _of_tester(queryset, value) -> Coalesce:
 def _earned_cents(*, period_start, period_end, currency: str) -> Coalesce:
     """selectors.period_earnings of each tester, in cents: an aggregate over the tester's ledger
     entries (one join and a GROUP BY for all testers, not a subquery per tester)."""
-    start, end = period_bounds(period_start=period_start, period_end=period_end)
-    stipend = LedgerEntry.Kind.STIPEND
-    by_date = [str(kind) for kind in FLOOR_EARNING_KINDS if kind != stipend]
-    months = months_ending_in(period_start, period_end)
-
-    def entry(**lookups) -> Q:
-        return Q(**{f"ledger_entries__{name}": value for name, value in lookups.items()})
-
-    earned = entry(created_at__gte=start, created_at__lt=end) & (
-        entry(kind__in=by_date) | entry(kind=LedgerEntry.Kind.REVERSAL, reverses__kind__in=by_date)
+    earned = floor_earnings(
+        period_start=period_start, period_end=period_end, through="ledger_entries__"
     )
-    if months:  # a month's stipend counts in the period its month ends in, whenever written
-        earned |= entry(kind=stipend, pays_from__in=months) | entry(
-            kind=LedgerEntry.Kind.REVERSAL, reverses__kind=stipend, reverses__pays_from__in=months
-        )
     return Coalesce(
-        Sum(cents("ledger_entries__amount"), filter=entry(currency=currency) & earned),
+        Sum(
+            cents("ledger_entries__amount"),
+            filter=Q(ledger_entries__currency=currency) & earned,
+        ),
         Value(0),
         output_field=BigIntegerField(),
     )
 
 
 def _owed_cents(*, period_start, period_end, floor_per_hour: Decimal) -> ExpressionWrapper:
-    """The floor times approved hours, rounded up to the cent: ceil(floor_cents * minutes / 60)."""
+    """rules.floor_owed of each tester's approved minutes, in cents."""
     start, end = period_bounds(period_start=period_start, period_end=period_end)
     approved = TimeLog.objects.filter(
         membership=OuterRef("pk"),
@@ -104,10 +91,9 @@ def _owed_cents(*, period_start, period_end, floor_per_hour: Decimal) -> Express
         decided_at__gte=start,
         decided_at__lt=end,
     )
-    minutes = _of_tester(approved, Sum("minutes"))
-    floor_cents = int(floor_per_hour * 100)
-    # Integer division of non-negative integers rounds down on both backends; +59 rounds up.
-    return ExpressionWrapper((minutes * floor_cents + 59) / 60, output_field=BigIntegerField())
+    return floor_owed_cents(
+        minutes=_of_tester(approved, Sum("minutes")), floor_per_hour=floor_per_hour
+    )
 
 
 def write_top_ups(
@@ -152,11 +138,8 @@ def write_top_ups(
             "kind": Value(LedgerEntry.Kind.MINIMUM_TOP_UP.value, output_field=CharField()),
             "amount": CentsToMoney(F("top_up_cents")),
             "currency": Value(currency, output_field=CharField()),
-            "idempotency_key": Concat(
-                Value("topup:"),
-                Cast("pk", CharField()),
-                Value(f":{period_start}:{period_end}"),
-                output_field=CharField(),
+            "idempotency_key": periodic_key(
+                kind=LedgerEntry.Kind.MINIMUM_TOP_UP, pays_from=period_start, pays_until=period_end
             ),
             "memo": Value(
                 f"Minimum {floor_per_hour}/h for {period_start} to {period_end}",

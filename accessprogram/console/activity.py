@@ -1,13 +1,12 @@
-"""What compensation needs from the layers above it, registered when the console app loads:
-platform activity shown beside time logs as evidence, and the access check before time is logged.
+"""The project's compensation adapter (settings.COMPENSATION_ADAPTER): platform activity shown
+beside a tester's time logs as evidence of the session.
 
-Compensation sits below access, generation and feedback, so it cannot read their rows itself;
-the console may (see compensation.activity and compensation.gates).
+Compensation sits below generation and feedback, so it cannot count their rows; the console sits
+above them all and answers for it (see compensation.adapter).
 """
 
-from accessprogram.access.selectors import membership_block
-from accessprogram.compensation.activity import count_in_windows, register_activity_provider
-from accessprogram.compensation.gates import register_time_log_check
+from accessprogram.compensation.activity import count_in_windows
+from accessprogram.compensation.adapter import ActivityCounter, DefaultCompensationAdapter
 from accessprogram.feedback.models import BugReport, FormResponse, QuickRating
 from generation.models import Generation
 
@@ -36,14 +35,11 @@ def _bugs_filed(membership, windows) -> list[int]:
     return count_in_windows(bugs, "created_at", windows)
 
 
-def _access_withdrawn(membership) -> str | None:
-    block = membership_block(membership=membership)
-    return block.message if block is not None else None
-
-
-def register_compensation_hooks() -> None:
-    register_time_log_check(_access_withdrawn)
-    register_activity_provider("Generations made", _generations)
-    register_activity_provider("Feedback forms answered", _forms_answered)
-    register_activity_provider("Outputs rated", _outputs_rated)
-    register_activity_provider("Bug reports filed", _bugs_filed)
+class ConsoleCompensationAdapter(DefaultCompensationAdapter):
+    def activity_counters(self) -> dict[str, ActivityCounter]:
+        return {
+            "Generations made": _generations,
+            "Feedback forms answered": _forms_answered,
+            "Outputs rated": _outputs_rated,
+            "Bug reports filed": _bugs_filed,
+        }

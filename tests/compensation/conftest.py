@@ -1,35 +1,7 @@
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-
-from accessprogram.compensation.services import publish_rate_card
-from factories import UserFactory
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(is_staff=True)
-
-
-@pytest.fixture
-def rate_card(program, staff):
-    """Rates in effect since yesterday: 30 USD an hour, 5 per form, bugs 10/20/40/80."""
-    return publish_rate_card(
-        program=program,
-        currency="USD",
-        effective_from=timezone.now() - datetime.timedelta(days=1),
-        actor=staff,
-        per_form_completed=Decimal("5.00"),
-        per_bug_low=Decimal("10.00"),
-        per_bug_medium=Decimal("20.00"),
-        per_bug_high=Decimal("40.00"),
-        per_bug_critical=Decimal("80.00"),
-        per_hour=Decimal("30.00"),
-        monthly_stipend=Decimal("100.00"),
-        licence_fee=Decimal("250.00"),
-    )
 
 
 @pytest.fixture

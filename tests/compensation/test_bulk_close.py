@@ -15,17 +15,18 @@ from hypothesis import strategies as st
 from accessprogram.audit.models import AuditRecord
 from accessprogram.compensation.models import LedgerEntry, Payout, PayoutItem, TimeLog
 from accessprogram.compensation.payouts import close_period, open_period
-from accessprogram.compensation.selectors import minimum_top_up, months_ending_in
+from accessprogram.compensation.rules import months_ending_in, previous_month
+from accessprogram.compensation.selectors import minimum_top_up
 from accessprogram.compensation.services import (
     CompensationError,
     award,
-    close_period_top_ups,
     publish_rate_card,
     reverse_entry,
 )
-from accessprogram.compensation.stipends import award_stipends, previous_month
+from accessprogram.compensation.stipends import award_stipends
+from accessprogram.compensation.topups import close_period_top_ups
 from accessprogram.programs.models import Membership
-from factories import MembershipFactory, ProgramFactory, UserFactory
+from factories import MembershipFactory, ProgramFactory
 
 LAST_MONTH = previous_month()
 # The whole of last month: its stipend and its hours both fall in the period.
@@ -120,11 +121,6 @@ def ledger_counts():
 def statements(captured) -> list[str]:
     """The statements sent, as kind and table (savepoint names differ between runs)."""
     return [re.sub(r"s\d+_x\d+", "savepoint", q["sql"])[:40] for q in captured.captured_queries]
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(is_staff=True)
 
 
 def test_the_close_sends_the_same_statements_for_10_and_1000_testers(staff):

@@ -294,8 +294,8 @@ def test_reversing_an_entry_needs_a_reason(console, program, tester):
 def test_the_stipend_button(
     console, program, tester, celery_inline, django_capture_on_commit_callbacks
 ):
+    from accessprogram.compensation.rules import previous_month
     from accessprogram.compensation.services import publish_rate_card
-    from accessprogram.compensation.stipends import previous_month
 
     Membership.objects.filter(pk=tester.pk).update(
         joined_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)

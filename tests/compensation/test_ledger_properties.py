@@ -19,11 +19,11 @@ from accessprogram.compensation.selectors import (
 from accessprogram.compensation.services import (
     approve_time_log,
     award,
-    close_period_top_ups,
     log_time,
     publish_rate_card,
     reverse_entry,
 )
+from accessprogram.compensation.topups import close_period_top_ups
 from factories import UserFactory
 
 # Anything Decimal(12, 2) holds, from a cent up.

@@ -11,10 +11,11 @@ from accessprogram.compensation.services import (
     CompensationError,
     approve_time_log,
     award,
-    close_period_top_ups,
     log_time,
+    publish_rate_card,
     reverse_entry,
 )
+from accessprogram.compensation.topups import close_period_top_ups, top_up_currency
 from factories import MembershipFactory
 
 
@@ -111,3 +112,20 @@ def test_bad_close_writes_nothing(
             actor=staff,
         )
     assert not LedgerEntry.objects.filter(kind=LedgerEntry.Kind.MINIMUM_TOP_UP).exists()
+
+
+def test_the_top_up_currency_is_that_of_the_rates_in_force_on_the_periods_last_day(
+    program, staff, rate_card, today
+):
+    """A card taking effect at the midnight after the period belongs to the next period (as for
+    stipends): its currency does not decide this period's top-ups."""
+    period_end = today - datetime.timedelta(days=1)
+    publish_rate_card(
+        program=program,
+        currency="EUR",
+        effective_from=datetime.datetime.combine(today, datetime.time.min, tzinfo=datetime.UTC),
+        actor=staff,
+    )
+    currency = top_up_currency(program=program, period_start=period_end, period_end=period_end)
+    assert currency == rate_card.currency == "USD"
+    assert top_up_currency(program=program, period_start=today, period_end=today) == "EUR"

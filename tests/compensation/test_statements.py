@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from accessprogram.compensation.exports import statement_csv
 from accessprogram.compensation.models import LedgerEntry
 from accessprogram.compensation.payouts import close_period, mark_payout_paid, open_period
-from accessprogram.compensation.selectors import period_bounds, sum_amounts
+from accessprogram.compensation.rules import period_bounds
+from accessprogram.compensation.selectors import sum_amounts
 from accessprogram.compensation.services import award, reverse_entry
 from accessprogram.compensation.statements import statement_for
 from factories import UserFactory

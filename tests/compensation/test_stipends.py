@@ -3,11 +3,14 @@ from decimal import Decimal
 
 import pytest
 
+from accessprogram.access.models import AccessBlock
 from accessprogram.access.revocation import block_access
 from accessprogram.audit.models import AuditRecord
+from accessprogram.audit.services import record
 from accessprogram.compensation.models import LedgerEntry
+from accessprogram.compensation.rules import previous_month
 from accessprogram.compensation.services import CompensationError, publish_rate_card
-from accessprogram.compensation.stipends import award_stipends, previous_month
+from accessprogram.compensation.stipends import award_stipends
 from accessprogram.compensation.tasks import award_monthly_stipends
 from accessprogram.programs.models import Cohort, Membership
 from factories import MembershipFactory
@@ -87,6 +90,36 @@ def test_testers_revoked_before_the_month_ended_are_not_paid(program, staff, sti
     assert paid == {suspended.pk, kept.pk}
     assert not stipends_of(revoked).exists()
     assert not stipends_of(in_revoked_cohort).exists()
+
+
+def test_revocations_are_read_from_access_blocks_not_the_audit_log(
+    program, staff, stipend_card, clock
+):
+    """The block row is the record of a revocation: one without an audit entry still counts,
+    and an audit entry with no block (a bad import, a hand-written record) does not."""
+    blocked = MembershipFactory(program=program)
+    audited_only = MembershipFactory(program=program)
+    joined_long_ago(program)
+    AccessBlock.objects.create(
+        level=AccessBlock.Level.MEMBERSHIP,
+        target_id=blocked.pk,
+        program=program,
+        kind=AccessBlock.Kind.REVOCATION,
+        reason="imported from the old system",
+        message="Your access has been revoked.",
+        starts_at=MONTH_END,
+    )
+    with clock(MONTH_END):
+        record(
+            action="access.revocation",
+            target=audited_only,
+            actor=staff,
+            level="membership",
+            target_id=audited_only.pk,
+            program=program.slug,
+        )
+    paid = {e.membership_id for e in award_stipends(program=program, month=LAST_MONTH).paid}
+    assert paid == {audited_only.pk}
 
 
 def test_a_tester_revoked_after_the_month_is_still_paid_for_it(program, staff, stipend_card):

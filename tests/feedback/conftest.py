@@ -1,12 +1,10 @@
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from feedback_helpers import signed_in
 
 from accessprogram.celery import app as celery_app
-from accessprogram.compensation.services import publish_rate_card
 from accessprogram.feedback import services
 from accessprogram.feedback.models import Question
 from accessprogram.programs.models import Membership
@@ -36,21 +34,6 @@ def manager_client(manager):
 @pytest.fixture
 def tester_client(tester):
     return signed_in(tester.user)
-
-
-@pytest.fixture
-def rate_card(program, manager):
-    return publish_rate_card(
-        program=program,
-        currency="USD",
-        effective_from=timezone.now() - datetime.timedelta(days=1),
-        actor=manager,
-        per_form_completed=Decimal("5.00"),
-        per_bug_low=Decimal("10.00"),
-        per_bug_medium=Decimal("20.00"),
-        per_bug_high=Decimal("40.00"),
-        per_bug_critical=Decimal("80.00"),
-    )
 
 
 @pytest.fixture

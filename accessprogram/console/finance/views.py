@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accessprogram.compensation import payouts, stipends
+from accessprogram.compensation import payouts, rules
 from accessprogram.compensation.activity import activity_for
 from accessprogram.compensation.exports import batch_totals, payout_csv, payout_lines_to_pay
 from accessprogram.compensation.models import (
@@ -69,7 +69,7 @@ def program_finance(request, slug):
     stipend form queues the run (see finance/operations.py); the page shows its progress."""
     program = _program(request, slug)
     stipend_form = StipendForm(
-        request.POST or None, initial={"month": f"{stipends.previous_month():%Y-%m}"}
+        request.POST or None, initial={"month": f"{rules.previous_month():%Y-%m}"}
     )
     if request.method == "POST" and stipend_form.is_valid():
         queue_stipends(request, program, month=stipend_form.cleaned_data["month"])
