@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accessprogram.access.blocks import blocks_in_force
 from accessprogram.access.models import AccessBlock, ApiToken
 from accessprogram.access.revocation import (
     RevocationError,
@@ -52,7 +53,7 @@ MEMBERS_PER_PAGE = 50
 def _page(request, program, *, kill_form=None, status=200):
     filters = MemberFilterForm(request.GET, program=program)
     members = filters.filter(Membership.objects.filter(program=program))
-    blocks = AccessBlock.objects.in_force().filter(program=program).select_related("created_by")
+    blocks = blocks_in_force().filter(program=program).select_related("created_by")
     can_act = programs_for(request.user, roles=ACCESS_CONTROL_ROLES).filter(pk=program.pk).exists()
     return render(
         request,

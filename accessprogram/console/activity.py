@@ -5,7 +5,7 @@ Compensation sits below access, generation and feedback, so it cannot read their
 the console may (see compensation.activity and compensation.gates).
 """
 
-from accessprogram.access.selectors import membership_block
+from accessprogram.access.blocks import block_in_force
 from accessprogram.compensation.activity import count_in_windows, register_activity_provider
 from accessprogram.compensation.gates import register_time_log_check
 from accessprogram.feedback.models import BugReport, FormResponse, QuickRating
@@ -37,7 +37,7 @@ def _bugs_filed(membership, windows) -> list[int]:
 
 
 def _access_withdrawn(membership) -> str | None:
-    block = membership_block(membership=membership)
+    block = block_in_force(membership=membership)
     return block.message if block is not None else None
 
 

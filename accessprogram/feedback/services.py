@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accessprogram.access.selectors import membership_block
+from accessprogram.access.blocks import block_in_force
 from accessprogram.audit.services import record
 from accessprogram.compensation.services import award_for_form
 from accessprogram.programs.models import Cohort, Membership, Program
@@ -228,7 +228,7 @@ def check_may_answer(*, form: FeedbackForm, membership: Membership, now=None) ->
         raise FeedbackError("This form is not for you.")
     if not membership.is_active or membership.program.status != Program.Status.ACTIVE:
         raise FeedbackError("Your access to this program is not active.")
-    if membership_block(membership=membership) is not None:
+    if block_in_force(membership=membership) is not None:
         raise FeedbackError("Your access to this program is paused; answers cannot be saved.")
     phase = form.phase(now)
     if phase == "draft":
@@ -308,7 +308,7 @@ def rate_output(*, generation: Generation, tester, rating, comment: str = "") ->
     ).first()
     if membership is None or not membership.is_active:
         raise FeedbackError("Your access to this program is not active.")
-    if membership_block(membership=membership) is not None:
+    if block_in_force(membership=membership) is not None:
         raise FeedbackError("Your access to this program is paused.")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise FeedbackError("The rating must be a whole number from 1 to 5.")
