@@ -13,7 +13,7 @@ from accessprogram.programs.models import Cohort, Membership, Program
 
 from .blocks import blocks_on, reached_user_ids
 from .models import AccessBlock, ApiToken
-from .signals import access_block_committed, access_revoked
+from .signals import access_block_committed, access_blocked
 from .tasks import end_sessions_for_block
 
 Level = AccessBlock.Level
@@ -92,7 +92,7 @@ def block_access(
         transaction.on_commit(partial(end_sessions_for_block.delay, block.pk))
     else:
         end_web_sessions(user_ids=reached_user_ids(level=level, target_id=target.pk))
-    access_revoked.send(
+    access_blocked.send(
         sender=AccessBlock, level=level, target_id=target.pk, program_id=program.pk, reason=reason
     )
     record(
