@@ -200,7 +200,7 @@ def make_cases(program, vendor: str) -> dict:
     from django.utils import timezone
 
     from accessprogram.audit.services import record
-    from review.services import claim_next_share_request
+    from review.claims import claim_next_share_request
 
     sql = bare_claim_sql(vendor)
 
@@ -239,7 +239,7 @@ def queries_per_claim(reviewer) -> list[str]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from review.services import claim_next_share_request
+    from review.claims import claim_next_share_request
 
     with CaptureQueriesContext(connection) as captured:
         claim_next_share_request(reviewer=reviewer, lease_seconds=int(LEASE.total_seconds()))
@@ -251,8 +251,8 @@ def python_cpu_split(reviewer, calls: int = 300) -> tuple[float, float]:
     (review_program_ids: the claim statement holds the scope itself; the separate check runs only
     when a claim finds nothing, to tell an empty queue from a caller without a role), one
     thread, no contention."""
+    from review.claims import claim_next_share_request
     from review.selectors import review_program_ids
-    from review.services import claim_next_share_request
 
     began = time.process_time()
     for _ in range(calls):
@@ -269,7 +269,7 @@ def explain_claim(reviewer) -> str:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from review import services
+    from review import claims
     from review.selectors import review_program_ids
 
     now = timezone.now()
@@ -280,7 +280,7 @@ def explain_claim(reviewer) -> str:
         "programs": sorted(review_program_ids(reviewer=reviewer)),
     }
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + services._CLAIM_SQL, params)
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + claims._CLAIM_SQL, params)
         plan = "\n".join(f"    {line}" for (line,) in cursor.fetchall())
         transaction.set_rollback(True)
     return plan

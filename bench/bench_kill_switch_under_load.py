@@ -14,7 +14,7 @@ program with 200 testers. Then, at the same time, each in its own thread and con
   - the payout close of the busy program, as the worker runs it (compensation.tasks
     .run_period_close: stipends, top-ups, lines, one transaction per stage), its queries counted;
   - the import of a `csv-rows`-row invitation file (operations.tasks.run_invitation_import);
-  - `reviewers` threads claiming share requests (review.services.claim_next_share_request);
+  - `reviewers` threads claiming share requests (review.claims.claim_next_share_request);
   - the measured thread: `pairs` kill switch / resume pairs on the quiet program and `pairs`
     token revocations on the busy one, interleaved, each timed until its service returns.
 Before that, a close of a 100-tester program is run alone to show the query count does not grow.
@@ -275,7 +275,7 @@ def main() -> int:
     from accessprogram.audit.services import record
     from accessprogram.operations.models import BackgroundOperation
     from accessprogram.operations.tasks import queue_invitation_import, run_invitation_import
-    from review.services import claim_next_share_request
+    from review.claims import claim_next_share_request
 
     _, original = create_database("bench_under_load")
     vendor = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"

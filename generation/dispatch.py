@@ -27,7 +27,7 @@ from .provenance.services import ensure_preview
 from .selectors import DISPATCHER_NAME, fair_queue, render_rate, running_counts, running_limits
 from .services import cancel_jobs_without_access
 from .signals import generation_finished
-from .storage import InvalidVideo, delete_asset_file, describe_video, save_video
+from .storage import InvalidVideo, create_asset, delete_asset_file, describe_video, save_video
 
 logger = logging.getLogger(__name__)
 STANDINGS_BATCH = 500  # rows per UPDATE when placing waiting jobs
@@ -158,16 +158,7 @@ def _store_result(engine: EngineClient, generation: Generation, report: SweepRep
         if not completed:  # cancelled while we downloaded: drop the file
             transaction.on_commit(lambda: delete_asset_file(Asset(storage_key=key)))
             return
-        Asset.objects.create(
-            generation=generation,
-            storage_key=key,
-            sha256=facts.sha256,
-            bytes=facts.bytes,
-            width=facts.width,
-            height=facts.height,
-            duration_seconds=facts.duration_seconds,
-            codec=facts.codec,
-        )
+        create_asset(generation=generation, key=key, facts=facts)
         # Testers only ever see a watermarked preview: its build starts after this commit.
         ensure_preview(generation=Generation.objects.select_related("asset").get(pk=generation.pk))
     report.completed.append(generation.public_id)

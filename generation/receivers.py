@@ -6,14 +6,14 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from accessprogram.access.revocation import BULK_LEVELS
-from accessprogram.access.signals import access_revoked
+from accessprogram.access.signals import access_blocked
 
 from .services import cancel_jobs_of_blocked_access
 from .tasks import cancel_jobs_after_block
 
 
-@receiver(access_revoked, dispatch_uid="generation.cancel_jobs_on_access_revoked")
-def on_access_revoked(*, level, target_id, program_id, reason, **kwargs):
+@receiver(access_blocked, dispatch_uid="generation.cancel_jobs_on_access_blocked")
+def on_access_blocked(*, level, target_id, program_id, reason, **kwargs):
     """Queued and running jobs of whatever lost access are cancelled (and stopped at the engine).
 
     A token's or one tester's jobs are few: cancelled in the revoking transaction. A cohort's or a

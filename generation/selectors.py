@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, QuerySet, Sum
 
+from accessprogram.access.blocks import blocked_target_ids
 from accessprogram.access.models import AccessBlock
 from accessprogram.programs.models import Membership, Program
 
@@ -95,12 +96,11 @@ def running_limits(keys: set[TesterKey]) -> dict[TesterKey, int]:
 
 def waiting_jobs() -> list[Waiting]:
     # A paused program's jobs wait (the kill switch cancels them just after it returns).
-    paused = AccessBlock.objects.in_force().filter(level=AccessBlock.Level.PROGRAM)
     rows = (
         Generation.objects.filter(
             status=Generation.Status.QUEUED, program__status=Program.Status.ACTIVE
         )
-        .exclude(program_id__in=paused.values("target_id"))
+        .exclude(program_id__in=blocked_target_ids(level=AccessBlock.Level.PROGRAM))
         .values_list("id", "tester_id", "program_id", "created_at", "seconds")
     )
     return [

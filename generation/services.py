@@ -4,11 +4,10 @@ import hashlib
 from datetime import datetime, time
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accessprogram.access.models import AccessBlock, ApiToken
-from accessprogram.access.selectors import blocks_in_force
+from accessprogram.access.blocks import block_in_force, blocked_rows, reached_rows
+from accessprogram.access.models import ApiToken
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership
 
@@ -108,12 +107,7 @@ def request_generation(
     program = membership.program
     # Checked again under the membership lock: a request that passed authentication just before
     # a revocation committed must not queue a job after the revocation cancelled the others.
-    block = blocks_in_force(
-        token_id=token.pk if token else None,
-        membership_id=membership.pk,
-        cohort_id=membership.cohort_id,
-        program_id=membership.program_id,
-    ).first()
+    block = block_in_force(membership=membership, token_id=token.pk if token else None)
     if block is not None:
         raise AccessWithdrawn(block.message)
     if not membership.is_active:
@@ -205,31 +199,14 @@ def delete_generation(*, generation: Generation, actor=None) -> None:
 
 def cancel_jobs_of_blocked_access(*, level, target_id, program_id, reason) -> int:
     """Cancel the unfinished jobs an access block reaches."""
-    jobs = Generation.objects.filter(program_id=program_id)
-    if level == AccessBlock.Level.TOKEN:
-        jobs = jobs.filter(token_id=target_id)
-    elif level == AccessBlock.Level.MEMBERSHIP:
-        jobs = jobs.filter(tester__memberships__pk=target_id)
-    elif level == AccessBlock.Level.COHORT:
-        testers = Membership.objects.filter(cohort_id=target_id).values("user_id")
-        jobs = jobs.filter(tester_id__in=testers)
+    jobs = reached_rows(
+        Generation.objects.all(), level=level, target_id=target_id, program_id=program_id
+    )
     return cancel_generations(jobs=jobs, reason=f"Stopped because access was withdrawn: {reason}")
 
 
 def cancel_jobs_without_access() -> int:
     """Cancel unfinished jobs whose token, tester, cohort or program is blocked now: the
     safety net behind the cancellation done when the block was made."""
-    blocked = AccessBlock.objects.in_force()
-    Level = AccessBlock.Level
-    blocked_membership = Membership.objects.filter(
-        user_id=OuterRef("tester_id"), program_id=OuterRef("program_id")
-    ).filter(
-        Q(pk__in=blocked.filter(level=Level.MEMBERSHIP).values("target_id"))
-        | Q(cohort_id__in=blocked.filter(level=Level.COHORT).values("target_id"))
-    )
-    jobs = Generation.objects.filter(
-        Q(token_id__in=blocked.filter(level=Level.TOKEN).values("target_id"))
-        | Q(program_id__in=blocked.filter(level=Level.PROGRAM).values("target_id"))
-        | Exists(blocked_membership)
-    )
+    jobs = blocked_rows(Generation.objects.all())
     return cancel_generations(jobs=jobs, reason="Stopped because access was withdrawn.")

@@ -2,7 +2,7 @@
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import IO
 
 import av
@@ -16,12 +16,19 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class VideoFacts:
+    """What a stored video is: its hash, size and stream properties (see describe_video)."""
+
     sha256: str
     bytes: int
     width: int
     height: int
     duration_seconds: float
     codec: str
+
+    def columns(self, *, model) -> dict:
+        """The facts `model` (Asset, Rendition) has columns for, as keyword arguments."""
+        names = {field.name for field in model._meta.concrete_fields}
+        return {name: value for name, value in asdict(self).items() if name in names}
 
 
 class InvalidVideo(Exception):
@@ -72,6 +79,13 @@ def save_video(*, generation: Generation, stream: IO[bytes]) -> str:
         default_storage.delete(saved)
         raise RuntimeError(f"storage key {key} was taken while saving")
     return key
+
+
+def create_asset(*, generation: Generation, key: str, facts: VideoFacts) -> Asset:
+    """The record of a generation's stored original, described by `facts`."""
+    return Asset.objects.create(
+        generation=generation, storage_key=key, **facts.columns(model=Asset)
+    )
 
 
 def delete_asset_file(asset: Asset) -> None:

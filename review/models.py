@@ -91,7 +91,7 @@ class ShareRequest(models.Model):
                 condition=models.Q(status="pending"),
                 name="share_request_program_queue",
             ),
-            # Claims (review.services._CLAIM_SQL): the oldest request nobody holds, per program.
+            # Claims (review.claims._CLAIM_SQL): the oldest request nobody holds, per program.
             # Held requests are not in it, so a claim never reads past what others hold.
             models.Index(
                 fields=["program", "created_at", "id"],

@@ -1,6 +1,8 @@
 """The tester's side of sharing: ask, follow, resubmit once, withdraw, copy or revoke the link,
 and read notifications. Every view shows only the signed-in user's own requests."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -24,6 +26,26 @@ def _own_request(request, pk) -> ShareRequest:
     return get_object_or_404(
         ShareRequest.objects.select_related("program"), pk=pk, requested_by=request.user
     )
+
+
+def _submitted(request, form, submit, *, done: str) -> bool:
+    """For a valid POST of a share request form, call `submit` with its answers: True when it
+    went through (and `done` is shown), False otherwise (a refusal becomes a form error)."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    data = form.cleaned_data
+    try:
+        submit(
+            tester=request.user,
+            intended_use=data["intended_use"],
+            caption=data["caption"],
+            destination=data["destination"],
+        )
+    except services.ReviewError as error:
+        form.add_error(None, str(error))
+        return False
+    messages.success(request, done)
+    return True
 
 
 @tester_view
@@ -59,21 +81,9 @@ def request_share(request, public_id):
         messages.info(request, "This output already has a share request; here is where it stands.")
         return redirect(f"{_mine()}#request-{earlier.pk}")
     form = ShareRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.request_share(
-                generation=generation,
-                tester=request.user,
-                intended_use=data["intended_use"],
-                caption=data["caption"],
-                destination=data["destination"],
-            )
-        except services.ReviewError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "Your share request is in the review queue.")
-            return redirect("review:mine")
+    ask = partial(services.request_share, generation=generation)
+    if _submitted(request, form, ask, done="Your share request is in the review queue."):
+        return redirect("review:mine")
     status = 422 if form.errors else 200
     return render(
         request, "review/request_form.html", {"generation": generation, "form": form}, status=status
@@ -89,21 +99,11 @@ def _mine() -> str:
 def resubmit(request, pk):
     original = _own_request(request, pk)
     form = ResubmitForm(request.POST or None, original=original)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.resubmit(
-                share_request=original,
-                tester=request.user,
-                intended_use=data["intended_use"],
-                caption=data["caption"],
-                destination=data["destination"],
-            )
-        except services.ReviewError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "Resubmitted: your changed request is back in the queue.")
-            return redirect("review:mine")
+    again = partial(services.resubmit, share_request=original)
+    if _submitted(
+        request, form, again, done="Resubmitted: your changed request is back in the queue."
+    ):
+        return redirect("review:mine")
     status = 422 if form.errors else 200
     return render(
         request,

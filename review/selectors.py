@@ -2,8 +2,8 @@ from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from accessprogram.access.blocks import blocks_on, membership_blocked
 from accessprogram.access.models import AccessBlock
-from accessprogram.access.selectors import blocks_in_force
 from accessprogram.programs.models import Membership, Program
 from generation.models import Rendition
 
@@ -19,7 +19,6 @@ ORGANISER_ROLES = (Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN)
 def review_program_ids(*, reviewer, roles=REVIEW_ROLES) -> set[int]:
     """Active programs in which `reviewer` holds an active role of `roles` (reviewer, program
     manager or admin by default). A membership with a block in force gives no powers."""
-    blocked = AccessBlock.objects.in_force().filter(level=AccessBlock.Level.MEMBERSHIP)
     return set(
         Membership.objects.filter(
             user=reviewer,
@@ -27,7 +26,7 @@ def review_program_ids(*, reviewer, roles=REVIEW_ROLES) -> set[int]:
             status=Membership.Status.ACTIVE,
             program__status=Program.Status.ACTIVE,
         )
-        .exclude(pk__in=blocked.values("target_id"))
+        .exclude(membership_blocked())
         .values_list("program_id", flat=True)
     )
 
@@ -105,8 +104,7 @@ def _tester_revocation_stops(share_request: ShareRequest) -> bool:
     if membership is None:  # removed from the program altogether
         return True
     return (
-        blocks_in_force(
-            token_id=None,
+        blocks_on(
             membership_id=membership.pk,
             cohort_id=membership.cohort_id,
             program_id=program.pk,

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accessprogram.programs.view_access import staff_view
 
-from . import approvals, queue, selectors, services
+from . import approvals, claims, queue, selectors, services
 from .forms import REASON_LABELS, DecisionForm, RevokeForm
 from .models import ShareRequest
 
@@ -65,7 +65,7 @@ def claim_next(request):
             raise Http404("No such program.")
         program_ids = [int(program_id)]
     try:
-        share_request = services.claim_next_share_request(
+        share_request = claims.claim_next_share_request(
             reviewer=request.user, program_ids=program_ids
         )
     except services.ReviewError as error:

@@ -17,9 +17,9 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from generation.engine.render import render_video
-from generation.models import Asset, Generation, Rendition, new_rendition_key
+from generation.models import Generation, Rendition, new_rendition_key
 from generation.provenance.credentials import DevCertificate, create_dev_certificate
-from generation.storage import describe_video, save_video
+from generation.storage import create_asset, describe_video, save_video
 
 _CLIPS: dict[tuple, bytes] = {}
 
@@ -63,16 +63,7 @@ def complete_with_video(generation: Generation, content: bytes) -> Generation:
     stream = io.BytesIO(content)
     facts = describe_video(stream)
     key = save_video(generation=generation, stream=stream)
-    Asset.objects.create(
-        generation=generation,
-        storage_key=key,
-        sha256=facts.sha256,
-        bytes=facts.bytes,
-        width=facts.width,
-        height=facts.height,
-        duration_seconds=facts.duration_seconds,
-        codec=facts.codec,
-    )
+    create_asset(generation=generation, key=key, facts=facts)
     Generation.objects.filter(pk=generation.pk).update(
         status=Generation.Status.COMPLETED, progress=100, completed_at=timezone.now()
     )

@@ -28,6 +28,7 @@ from accessprogram.audit.services import record
 from accessprogram.client_address import client_ip
 
 from . import notifications
+from .blocks import blocks_on
 from .models import AccessBlock, ApiToken, LeakAlert
 from .revocation import block_access
 
@@ -280,11 +281,7 @@ def check_token_use(*, token: ApiToken, request) -> None:
 
 
 def _suspended(token: ApiToken) -> bool:
-    return (
-        AccessBlock.objects.in_force()
-        .filter(level=AccessBlock.Level.TOKEN, target_id=token.pk)
-        .exists()
-    )
+    return blocks_on(token_id=token.pk).exists()
 
 
 def _iso(timestamp: float) -> str:

@@ -1,4 +1,4 @@
-from .selectors import tester_blocks
+from .blocks import tester_blocks
 
 
 def access_notices(request):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accessprogram.audit.services import record
 
 from . import anomalies, notifications, tokens
+from .blocks import blocks_on
 from .models import AccessBlock, ApiToken, LeakAlert, LeakReport
 from .revocation import lift_block
 from .services import revoke_token
@@ -171,9 +172,7 @@ def reinstate_alerted_token(*, alert: LeakAlert, actor) -> LeakAlert:
     token = ApiToken.objects.get(pk=alert.token_id)
     if token.revoked_at is not None:
         raise LeakActionError("The token has been revoked meanwhile; it cannot be reinstated.")
-    suspensions = AccessBlock.objects.in_force().filter(
-        level=AccessBlock.Level.TOKEN, target_id=token.pk, kind=AccessBlock.Kind.SUSPENSION
-    )
+    suspensions = blocks_on(token_id=token.pk).filter(kind=AccessBlock.Kind.SUSPENSION)
     for block in suspensions:
         lift_block(block=block, actor=actor)
     alert = _resolve(alert, resolution=LeakAlert.Resolution.REINSTATED, actor=actor)

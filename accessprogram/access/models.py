@@ -50,19 +50,12 @@ class ApiToken(models.Model):
         return self.expires_at is None or self.expires_at > now
 
 
-class AccessBlockQuerySet(models.QuerySet):
-    def in_force(self, *, now=None):
-        now = now or timezone.now()
-        return self.filter(lifted_at__isnull=True, starts_at__lte=now).filter(
-            models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=now)
-        )
-
-
 class AccessBlock(models.Model):
     """A suspension (temporary, reversible) or revocation (final) of access at one level.
 
     The authentication check joins these rows for the token, its membership, its cohort and its
     program in one indexed query, so a new block takes effect on the very next request.
+    Whether a block is in force, and what it reaches, is decided in access.blocks.
     """
 
     class Level(models.TextChoices):
@@ -100,8 +93,6 @@ class AccessBlock(models.Model):
     lifted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-
-    objects = AccessBlockQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

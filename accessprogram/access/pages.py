@@ -4,7 +4,7 @@ from functools import wraps
 
 from django.shortcuts import render
 
-from .selectors import block_for_tester
+from .blocks import block_for_tester
 
 
 class AccessBlocked(Exception):

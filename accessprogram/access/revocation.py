@@ -11,9 +11,9 @@ from accessprogram.accounts.services import end_web_sessions
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Cohort, Membership, Program
 
+from .blocks import blocks_on, reached_user_ids
 from .models import AccessBlock, ApiToken
-from .selectors import affected_user_ids
-from .signals import access_block_committed, access_revoked
+from .signals import access_block_committed, access_blocked
 from .tasks import end_sessions_for_block
 
 Level = AccessBlock.Level
@@ -91,8 +91,8 @@ def block_access(
         # block itself already refuses every API call and portal page of those testers.
         transaction.on_commit(partial(end_sessions_for_block.delay, block.pk))
     else:
-        end_web_sessions(user_ids=affected_user_ids(level=level, target_id=target.pk))
-    access_revoked.send(
+        end_web_sessions(user_ids=reached_user_ids(level=level, target_id=target.pk))
+    access_blocked.send(
         sender=AccessBlock, level=level, target_id=target.pk, program_id=program.pk, reason=reason
     )
     record(
@@ -156,7 +156,5 @@ def kill_switch(
 @transaction.atomic
 def resume_program(*, program: Program, actor) -> int:
     """Lift the program-level suspensions; blocks on single tokens or testers stay."""
-    blocks = AccessBlock.objects.in_force().filter(
-        level=Level.PROGRAM, target_id=program.pk, kind=Kind.SUSPENSION
-    )
+    blocks = blocks_on(program_id=program.pk).filter(kind=Kind.SUSPENSION)
     return sum(lift_block(block=block, actor=actor) for block in blocks)

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import connections, router
-from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import OuterRef, QuerySet
 from django.db.models.query import get_related_populators
 from django.utils import timezone
 
@@ -11,6 +11,7 @@ from accessprogram.programs.models import Membership, Program
 from accessprogram.programs.selectors import pending_agreement_version, tester_memberships
 
 from . import tokens
+from .blocks import block_message_annotations, broadest_message, tester_blocks
 from .models import AccessBlock, ApiToken
 
 Level = AccessBlock.Level
@@ -32,53 +33,9 @@ _PROGRAM_CLOSED_MESSAGES = {
     Program.Status.CLOSED: "The program has been closed by the organisers.",
 }
 
-# The broadest block explains the refusal best: a paused program matters more than one token.
-_BREADTH = Case(
-    When(level=Level.PROGRAM, then=Value(0)),
-    When(level=Level.COHORT, then=Value(1)),
-    When(level=Level.MEMBERSHIP, then=Value(2)),
-    default=Value(3),
-    output_field=IntegerField(),
-)
-
-
-def blocks_in_force(*, token_id, membership_id, cohort_id, program_id) -> QuerySet[AccessBlock]:
-    """Blocks on any of the four levels; the arguments may be values or OuterRef()s."""
-    return (
-        AccessBlock.objects.in_force()
-        .filter(
-            Q(level=Level.TOKEN, target_id=token_id)
-            | Q(level=Level.MEMBERSHIP, target_id=membership_id)
-            | Q(level=Level.COHORT, target_id=cohort_id)
-            | Q(level=Level.PROGRAM, target_id=program_id)
-        )
-        .order_by(_BREADTH, "-created_at")
-    )
-
-
-_LEVELS_BROADEST_FIRST = (Level.PROGRAM, Level.COHORT, Level.MEMBERSHIP, Level.TOKEN)
-
-
-def _newest_block_message(*, level: str, target_id, now: datetime) -> Subquery:
-    """The message of the newest block in force on one target: a search of the in-force index.
-    (One subquery per level, not one over all four: SQLite scans the whole index for an OR of
-    four (level, target) pairs, so the lookup would slow down as revocations pile up.)"""
-    return Subquery(
-        AccessBlock.objects.in_force(now=now)
-        .filter(level=level, target_id=target_id)
-        .order_by("-created_at")
-        .values("message")[:1]
-    )
-
 
 def _token_with_access_facts(*, digest: str, now: datetime) -> QuerySet[ApiToken]:
     """The token with its membership, program, user and the blocks in force at `now`."""
-    targets = {
-        Level.PROGRAM: OuterRef("membership__program_id"),
-        Level.COHORT: OuterRef("membership__cohort_id"),
-        Level.MEMBERSHIP: OuterRef("membership_id"),
-        Level.TOKEN: OuterRef("pk"),
-    }
     return (
         ApiToken.objects.select_related(
             # the anomaly policy rides along for anomalies.check_token_use
@@ -86,12 +43,13 @@ def _token_with_access_facts(*, digest: str, now: datetime) -> QuerySet[ApiToken
             "membership__user",
         )
         .annotate(
-            **{
-                f"{level}_block_message": _newest_block_message(
-                    level=level, target_id=target_id, now=now
-                )
-                for level, target_id in targets.items()
-            },
+            **block_message_annotations(
+                now=now,
+                program=OuterRef("membership__program_id"),
+                cohort=OuterRef("membership__cohort_id"),
+                membership=OuterRef("membership_id"),
+                token=OuterRef("pk"),
+            ),
             pending_agreement_version=pending_agreement_version(
                 program_id=OuterRef("membership__program_id"),
                 user_id=OuterRef("membership__user_id"),
@@ -204,15 +162,7 @@ def token_for_secret(*, secret: str) -> ApiToken | None:
         return None
     token = _token_lookup.first(digest=tokens.digest(secret), now=timezone.now())
     if token is not None:
-        # The broadest block explains the refusal best: a paused program, not one token.
-        token.block_level, token.block_message = next(
-            (
-                (level, message)
-                for level in _LEVELS_BROADEST_FIRST
-                if (message := getattr(token, f"{level}_block_message")) is not None
-            ),
-            (None, None),
-        )
+        token.block_level, token.block_message = broadest_message(token)
     return token
 
 
@@ -247,54 +197,13 @@ def check_token_access(*, token: ApiToken) -> None:
         )
 
 
-def membership_block(*, membership: Membership) -> AccessBlock | None:
-    """The broadest block in force on a tester's membership, cohort or program (not tokens)."""
-    return blocks_in_force(
-        token_id=None,
-        membership_id=membership.pk,
-        cohort_id=membership.cohort_id,
-        program_id=membership.program_id,
-    ).first()
-
-
 def tokens_of(*, user) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(
         membership__user=user, membership__role=Membership.Role.TESTER
     ).select_related("membership__program")
 
 
-def tester_blocks(*, user) -> list[tuple[Membership, AccessBlock]]:
-    """The user's tester memberships that are blocked, each with its broadest block."""
-    memberships = Membership.objects.filter(user=user, role=Membership.Role.TESTER).select_related(
-        "program"
-    )
-    blocked = []
-    for membership in memberships:
-        block = membership_block(membership=membership)
-        if block is not None:
-            blocked.append((membership, block))
-    return blocked
-
-
-def block_for_tester(*, user, program_id) -> AccessBlock | None:
-    membership = Membership.objects.filter(user=user, program_id=program_id).first()
-    return membership_block(membership=membership) if membership else None
-
-
 def usable_tester_memberships(*, user) -> list[Membership]:
     """Active tester memberships in active programs with no block in force."""
     blocked = {membership.pk for membership, _ in tester_blocks(user=user)}
     return [m for m in tester_memberships(user=user) if m.pk not in blocked]
-
-
-def affected_user_ids(*, level: str, target_id: int):
-    """Users whose web sessions a block on this target ends (a token's block ends none)."""
-    if level == Level.MEMBERSHIP:
-        return Membership.objects.filter(pk=target_id).values("user_id")
-    if level == Level.COHORT:
-        return Membership.objects.filter(cohort_id=target_id).values("user_id")
-    if level == Level.PROGRAM:
-        return Membership.objects.filter(program_id=target_id, role=Membership.Role.TESTER).values(
-            "user_id"
-        )
-    return Membership.objects.none().values("user_id")

@@ -2,8 +2,8 @@ from celery import shared_task
 
 from accessprogram.accounts.services import end_web_sessions
 
+from .blocks import reached_user_ids
 from .models import AccessBlock
-from .selectors import affected_user_ids
 
 
 @shared_task(name="access.end_sessions_for_block", acks_late=True, ignore_result=True)
@@ -12,6 +12,4 @@ def end_sessions_for_block(block_id: int) -> int:
     block = AccessBlock.objects.filter(pk=block_id).first()
     if block is None:
         return 0
-    return end_web_sessions(
-        user_ids=affected_user_ids(level=block.level, target_id=block.target_id)
-    )
+    return end_web_sessions(user_ids=reached_user_ids(level=block.level, target_id=block.target_id))

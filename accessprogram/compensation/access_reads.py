@@ -9,14 +9,14 @@ import datetime
 
 from django.db.models import QuerySet
 
+from accessprogram.access.blocks import block_in_force
 from accessprogram.access.models import AccessBlock
-from accessprogram.access.selectors import membership_block
 from accessprogram.programs.models import Membership, Program
 
 
 def time_log_refusal(*, membership: Membership) -> str | None:
     """Why this tester may not log testing time now (the broadest block's message), or None."""
-    block = membership_block(membership=membership)
+    block = block_in_force(membership=membership)
     return block.message if block is not None else None
 
 

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from accessprogram.access.models import AccessBlock
+from accessprogram.access.blocks import membership_blocked
 from accessprogram.programs import staff_policy
 from accessprogram.programs.models import Membership, Program
 from accessprogram.programs.view_access import staff_view
@@ -30,19 +30,17 @@ def programs_for(user, *, roles=STAFF_ROLES) -> QuerySet[Program]:
     if user.is_superuser:
         return Program.objects.all()
     # A membership with a suspension or revocation in force gives no powers, whatever its role.
-    blocked = AccessBlock.objects.in_force().filter(level=AccessBlock.Level.MEMBERSHIP)
     memberships = Membership.objects.filter(
         user=user, role__in=roles, status=Membership.Status.ACTIVE
-    ).exclude(pk__in=blocked.values("target_id"))
+    ).exclude(membership_blocked())
     return Program.objects.filter(pk__in=memberships.values("program_id"))
 
 
 def acting_roles(user) -> dict[int, str]:
     """Program id -> the role `user` may act with there: active, with no block in force."""
-    blocked = AccessBlock.objects.in_force().filter(level=AccessBlock.Level.MEMBERSHIP)
     return dict(
         Membership.objects.filter(user=user, status=Membership.Status.ACTIVE)
-        .exclude(pk__in=blocked.values("target_id"))
+        .exclude(membership_blocked())
         .values_list("program_id", "role")
     )
 

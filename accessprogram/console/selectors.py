@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from accessprogram.access.blocks import blocks_in_force
 from accessprogram.access.models import AccessBlock, ApiToken
 from accessprogram.programs.models import Cohort, Membership, Program
 from generation.models import Generation
@@ -32,7 +33,7 @@ def program_overview(*, program: Program) -> ProgramOverview:
             "id", filter=Q(status=Generation.Status.COMPLETED, completed_at__gte=today)
         ),
     )
-    blocks = AccessBlock.objects.in_force().filter(program=program)
+    blocks = blocks_in_force().filter(program=program)
     return ProgramOverview(
         program=program,
         testers=Membership.objects.filter(program=program, role=Membership.Role.TESTER).count(),

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from accessprogram.access.selectors import membership_block
+from accessprogram.access.blocks import block_in_force
 from accessprogram.audit.services import record
 from accessprogram.compensation.models import Severity
 from accessprogram.compensation.services import award_for_bug
@@ -29,7 +29,7 @@ def _check_reporter(membership: Membership) -> None:
         raise FeedbackError("Only testers with active access can report bugs.")
     if membership.program.status != Program.Status.ACTIVE:
         raise FeedbackError("This program is not open.")
-    if membership_block(membership=membership) is not None:
+    if block_in_force(membership=membership) is not None:
         raise FeedbackError("Your access to this program is paused; the report was not filed.")
 
 

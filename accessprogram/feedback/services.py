@@ -1,10 +1,13 @@
 """Writes for feedback forms (building, answering) and quick ratings of outputs."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accessprogram.access.selectors import membership_block
+from accessprogram.access.blocks import block_in_force
 from accessprogram.audit.services import record
 from accessprogram.compensation.services import award_for_form
 from accessprogram.programs.models import Cohort, Membership, Program
@@ -120,74 +123,79 @@ def _has_answers(form: FeedbackForm) -> bool:
     return FormResponse.objects.filter(form_id=form.pk).exists()
 
 
+@dataclass(frozen=True, kw_only=True)
+class QuestionFields:
+    """What staff write for a question: the keywords add_question and update_question take."""
+
+    kind: str
+    label: str
+    help_text: str = ""
+    required: bool = True
+    options: Iterable = ()
+
+    def columns(self) -> dict:
+        """The question's columns as saved: text trimmed, options cleaned for the kind."""
+        return {
+            "kind": self.kind,
+            "label": self.label.strip(),
+            "help_text": (self.help_text or "").strip(),
+            "required": self.required,
+            "options": _clean_options(self.kind, self.options),
+        }
+
+
 @transaction.atomic
-def add_question(
-    *,
-    form: FeedbackForm,
-    kind: str,
-    label: str,
-    help_text: str = "",
-    required: bool = True,
-    options=(),
-    actor=None,
-) -> Question:
-    if kind not in Question.Kind.values:
+def add_question(*, form: FeedbackForm, actor=None, **fields) -> Question:
+    """Append a question (fields: QuestionFields) to the form."""
+    fields = QuestionFields(**fields)
+    if fields.kind not in Question.Kind.values:
         raise FeedbackError("Choose a question type.")
-    if not (label or "").strip():
+    if not (fields.label or "").strip():
         raise FeedbackError("Write the question.")
     form = FeedbackForm.objects.select_for_update().get(pk=form.pk)
     last = form.questions.aggregate(last=Max("position"))["last"]
     question = Question.objects.create(
-        form=form,
-        kind=kind,
-        label=label.strip(),
-        help_text=(help_text or "").strip(),
-        required=required,
-        options=_clean_options(kind, options),
-        position=0 if last is None else last + 1,
+        form=form, position=0 if last is None else last + 1, **fields.columns()
     )
     record(
-        action="feedback.question.add", target=form, actor=actor, question=question.pk, kind=kind
+        action="feedback.question.add",
+        target=form,
+        actor=actor,
+        question=question.pk,
+        kind=fields.kind,
     )
     return question
 
 
 @transaction.atomic
-def update_question(
-    *,
-    question: Question,
-    kind: str,
-    label: str,
-    help_text: str = "",
-    required: bool = True,
-    options=(),
-    actor=None,
-) -> Question:
+def update_question(*, question: Question, actor=None, **fields) -> Question:
+    """Change a question (fields: QuestionFields). Once the form has answers its type stays and
+    options may only be added."""
+    fields = QuestionFields(**fields)
     question = Question.objects.select_for_update().select_related("form").get(pk=question.pk)
-    if not (label or "").strip():
+    if not (fields.label or "").strip():
         raise FeedbackError("Write the question.")
-    options = _clean_options(kind, options)
+    columns = fields.columns()
     if _has_answers(question.form):
-        if kind != question.kind:
+        if fields.kind != question.kind:
             raise FeedbackError("This form has answers: a question's type can no longer change.")
-        dropped = [option for option in question.options if option not in options]
+        dropped = [option for option in question.options if option not in columns["options"]]
         if dropped:
             raise FeedbackError(
                 "This form has answers: options can be added or kept, not removed "
                 f"({', '.join(dropped)})."
             )
-    elif kind not in Question.Kind.values:
+    elif fields.kind not in Question.Kind.values:
         raise FeedbackError("Choose a question type.")
-    question.kind, question.label = kind, label.strip()
-    question.help_text, question.required = (help_text or "").strip(), required
-    question.options = options
-    question.save(update_fields=["kind", "label", "help_text", "required", "options"])
+    for name, value in columns.items():
+        setattr(question, name, value)
+    question.save(update_fields=list(columns))
     record(
         action="feedback.question.update",
         target=question.form,
         actor=actor,
         question=question.pk,
-        kind=kind,
+        kind=fields.kind,
     )
     return question
 
@@ -228,7 +236,7 @@ def check_may_answer(*, form: FeedbackForm, membership: Membership, now=None) ->
         raise FeedbackError("This form is not for you.")
     if not membership.is_active or membership.program.status != Program.Status.ACTIVE:
         raise FeedbackError("Your access to this program is not active.")
-    if membership_block(membership=membership) is not None:
+    if block_in_force(membership=membership) is not None:
         raise FeedbackError("Your access to this program is paused; answers cannot be saved.")
     phase = form.phase(now)
     if phase == "draft":
@@ -308,7 +316,7 @@ def rate_output(*, generation: Generation, tester, rating, comment: str = "") ->
     ).first()
     if membership is None or not membership.is_active:
         raise FeedbackError("Your access to this program is not active.")
-    if membership_block(membership=membership) is not None:
+    if block_in_force(membership=membership) is not None:
         raise FeedbackError("Your access to this program is paused.")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise FeedbackError("The rating must be a whole number from 1 to 5.")

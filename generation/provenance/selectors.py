@@ -2,7 +2,7 @@
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from accessprogram.access.models import AccessBlock
+from accessprogram.access.blocks import membership_blocked
 from accessprogram.programs.models import Membership
 
 from ..models import Generation, Rendition
@@ -62,7 +62,6 @@ def is_preview_staff(*, user, program_id: int) -> bool:
     if user.is_superuser:
         return True
     # As in the console: a membership with a suspension or revocation in force gives no powers.
-    blocked = AccessBlock.objects.in_force().filter(level=AccessBlock.Level.MEMBERSHIP)
     return (
         Membership.objects.filter(
             user=user,
@@ -70,6 +69,6 @@ def is_preview_staff(*, user, program_id: int) -> bool:
             role__in=PREVIEW_STAFF_ROLES,
             status=Membership.Status.ACTIVE,
         )
-        .exclude(pk__in=blocked.values("target_id"))
+        .exclude(membership_blocked())
         .exists()
     )

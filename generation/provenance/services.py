@@ -204,12 +204,8 @@ def _mark_ready(
         flipped = Rendition.objects.filter(pk=rendition.pk, status=Rendition.Status.PENDING).update(
             status=Rendition.Status.READY,
             storage_key=key,
-            sha256=facts.sha256,
-            bytes=facts.bytes,
-            width=facts.width,
-            height=facts.height,
-            duration_seconds=facts.duration_seconds,
             manifest_label=label,
+            **facts.columns(model=Rendition),
             error="",
             ready_at=timezone.now(),
         )

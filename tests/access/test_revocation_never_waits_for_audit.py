@@ -13,7 +13,8 @@ from contextlib import contextmanager
 import pytest
 from django.db import connection, transaction
 
-from accessprogram.access.models import AccessBlock, ApiToken
+from accessprogram.access.blocks import blocks_in_force
+from accessprogram.access.models import ApiToken
 from accessprogram.access.revocation import kill_switch
 from accessprogram.access.services import revoke_token
 from accessprogram.audit.models import AuditRecord, chain_for
@@ -89,7 +90,7 @@ def test_a_kill_switch_does_not_wait_for_another_programs_audited_import(celery_
         # Already linked into its own chain, without waiting for the import's commit.
         revoked = AuditRecord.objects.get(action="access.suspension", target_id=str(block.pk))
         assert (revoked.chain, revoked.sequence) == (chain_for(quiet.slug), 1)
-    assert AccessBlock.objects.in_force().filter(program=quiet).exists()
+    assert blocks_in_force().filter(program=quiet).exists()
     # The import is summed up by one record naming its 25 addresses.
     (imported,) = AuditRecord.objects.filter(action="invitation.import", chain=chain_for(busy.slug))
     assert imported.data["count"] == 25

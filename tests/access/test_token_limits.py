@@ -12,7 +12,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accessprogram.access import leaks
-from accessprogram.access.models import AccessBlock, ApiToken, LeakAlert
+from accessprogram.access.blocks import blocks_in_force
+from accessprogram.access.models import ApiToken, LeakAlert
 from accessprogram.access.scopes import ALL_SCOPES
 from accessprogram.access.services import TokenError, issue_token, revoke_token
 from accessprogram.programs.models import Membership
@@ -124,7 +125,7 @@ def test_no_new_token_while_one_is_suspended_by_an_open_alert(client, tester, se
     for n in range(5):
         call(secret, f"203.0.113.{n}")
     alert = LeakAlert.objects.get()
-    assert AccessBlock.objects.in_force().filter(level="token").exists()
+    assert blocks_in_force().filter(level="token").exists()
     with pytest.raises(TokenError, match="suspended"):
         issue_token(membership=tester, name="replacement")
     client.force_login(tester.user)

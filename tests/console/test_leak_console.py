@@ -5,7 +5,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accessprogram.access import tokens
-from accessprogram.access.models import AccessBlock, ApiToken, LeakAlert, LeakReport
+from accessprogram.access.blocks import blocks_in_force
+from accessprogram.access.models import ApiToken, LeakAlert, LeakReport
 from accessprogram.access.revocation import lift_block
 from accessprogram.access.services import revoke_token
 from accessprogram.audit.models import AuditRecord
@@ -184,7 +185,7 @@ def test_reinstate_lifts_the_suspension_and_counts_afresh(
         act(client, alert, "reinstate")
     alert = stored_alert(alert)
     assert (alert.status, alert.resolution) == ("resolved", "reinstated")
-    assert not AccessBlock.objects.in_force().exists()
+    assert not blocks_in_force().exists()
     # The 21 addresses of the minute are forgotten: the token works again from a 22nd one...
     assert call(leaked, address="192.0.2.1").status_code == 200
     # ...and a new spread raises a new alert.
@@ -235,7 +236,7 @@ def test_one_alert_while_unresolved_even_if_lifted_elsewhere(manager, leaked, al
     assert call(leaked, address="192.0.2.1").status_code == 200
     assert call(leaked, address="192.0.2.2").status_code == 200
     assert LeakAlert.objects.count() == 1
-    assert not AccessBlock.objects.in_force().exists()
+    assert not blocks_in_force().exists()
 
 
 # --- Reports ----------------------------------------------------------------------------------

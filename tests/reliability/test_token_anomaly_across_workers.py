@@ -5,6 +5,7 @@ import httpx
 import pytest
 from django.conf import settings
 
+from accessprogram.access.blocks import blocks_in_force
 from accessprogram.access.models import AccessBlock, LeakAlert
 
 pytestmark = pytest.mark.e2e
@@ -34,6 +35,6 @@ def test_a_token_from_25_addresses_is_suspended_by_the_21st(web_servers, token):
     assert {row["address"] for row in alert.evidence["addresses"]} == {
         f"127.0.0.{10 + n}" for n in range(21)
     }
-    assert AccessBlock.objects.in_force().filter(level=AccessBlock.Level.TOKEN).count() == 1
+    assert blocks_in_force().filter(level=AccessBlock.Level.TOKEN).count() == 1
     for server in web_servers:
         assert server.workers_that_served("/v1/videos"), server.tail()

@@ -11,7 +11,8 @@ from rendition_fixtures import clip_bytes, complete_with_video, ready_rendition
 
 from factories import GenerationFactory
 from generation.models import Rendition, new_rendition_key
-from review.services import claim_next_share_request, decide, request_share
+from review.claims import claim_next_share_request
+from review.services import decide, request_share
 
 ASK = {"intended_use": "portfolio", "caption": "Fog over the harbour", "destination": "my site"}
 

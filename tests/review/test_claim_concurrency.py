@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from accessprogram.audit.services import record
 from factories import MembershipFactory
+from review.claims import claim_next_share_request
 from review.models import ShareRequest
-from review.services import claim_next_share_request, request_share
+from review.services import request_share
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,14 +8,9 @@ from django.utils import timezone
 
 from accessprogram.audit.models import AuditRecord
 from factories import MembershipFactory, ProgramFactory
+from review.claims import _claim_conditional_update, claim_next_share_request
 from review.models import ShareRequest
-from review.services import (
-    ReviewError,
-    _claim_conditional_update,
-    claim_next_share_request,
-    decide,
-    request_share,
-)
+from review.services import ReviewError, decide, request_share
 
 pytestmark = pytest.mark.django_db
 

@@ -5,14 +5,9 @@ from django.utils import timezone
 
 from accessprogram.audit.models import AuditRecord
 from factories import MembershipFactory, ProgramFactory
+from review.claims import claim_next_share_request
 from review.models import ReviewDecision, ShareRequest
-from review.services import (
-    ReviewError,
-    claim_next_share_request,
-    decide,
-    request_share,
-    resubmit,
-)
+from review.services import ReviewError, decide, request_share, resubmit
 
 pytestmark = pytest.mark.django_db
 

@@ -32,8 +32,9 @@ from sharing_helpers import (
 from accessprogram.access.revocation import block_access
 from factories import MembershipFactory, ProgramFactory, token_for
 from generation.provenance.services import publish_rendition
+from review.claims import claim_next_share_request
 from review.models import ShareLink, ShareRequest
-from review.services import claim_next_share_request, decide, revoke_share_link
+from review.services import decide, revoke_share_link
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,9 @@ from sharing_helpers import approve, ask, finished_output, signed_in
 
 from factories import MembershipFactory
 from review.approvals import revoke_approval
+from review.claims import claim_next_share_request
 from review.models import Notification, ShareLink
-from review.services import claim_next_share_request, decide, revoke_share_link
+from review.services import decide, revoke_share_link
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ from sharing_helpers import approve, ask, finished_output, make_published_ready,
 from accessprogram.access.revocation import block_access
 from factories import GenerationFactory, MembershipFactory
 from generation.models import Generation
+from review.claims import claim_next_share_request
 from review.models import ShareLink, ShareRequest
-from review.services import claim_next_share_request, decide
+from review.services import decide
 
 pytestmark = pytest.mark.django_db
 

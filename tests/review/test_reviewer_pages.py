@@ -14,9 +14,10 @@ from accessprogram.compensation.models import LedgerEntry
 from accessprogram.compensation.services import publish_rate_card
 from accessprogram.programs.models import Membership
 from factories import MembershipFactory, ProgramFactory, UserFactory
+from review.claims import claim_next_share_request
 from review.models import ReviewDecision, ShareLink, ShareRequest
 from review.selectors import review_program_ids
-from review.services import claim_next_share_request, decide, resubmit
+from review.services import decide, resubmit
 
 pytestmark = pytest.mark.django_db
 

@@ -4,15 +4,10 @@ import pytest
 from django.utils import timezone
 
 from factories import MembershipFactory, ProgramFactory
+from review.claims import claim_next_share_request
 from review.models import ShareLink, ShareRequest
 from review.selectors import share_link_for_token
-from review.services import (
-    ReviewError,
-    claim_next_share_request,
-    decide,
-    request_share,
-    revoke_share_link,
-)
+from review.services import ReviewError, decide, request_share, revoke_share_link
 
 pytestmark = pytest.mark.django_db
 

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accessprogram.access.blocks import blocks_in_force
 from accessprogram.access.models import AccessBlock, ApiToken
 from accessprogram.access.revocation import (
     RevocationError,
@@ -52,7 +53,7 @@ MEMBERS_PER_PAGE = 50
 def _page(request, program, *, kill_form=None, status=200):
     filters = MemberFilterForm(request.GET, program=program)
     members = filters.filter(Membership.objects.filter(program=program))
-    blocks = AccessBlock.objects.in_force().filter(program=program).select_related("created_by")
+    blocks = blocks_in_force().filter(program=program).select_related("created_by")
     can_act = programs_for(request.user, roles=ACCESS_CONTROL_ROLES).filter(pk=program.pk).exists()
     return render(
         request,
@@ -75,9 +76,15 @@ def _page(request, program, *, kill_form=None, status=200):
     )
 
 
-def _errors_text(form) -> str:
-    """A form's errors as one line, for a message on the page the action returns to."""
-    return "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+def _posted(request, form_class, *, nothing_done: str) -> dict | None:
+    """The posted form's data; None when it is invalid, its errors then shown as one line after
+    `nothing_done` on the program page the action returns to."""
+    form = form_class(request.POST)
+    if form.is_valid():
+        return form.cleaned_data
+    errors = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+    messages.error(request, f"{nothing_done} {errors}")
+    return None
 
 
 def _acting_program(request, slug):
@@ -161,11 +168,9 @@ def _target(program, level, target_id):
 @require_POST
 def block_view(request, slug):
     program = _acting_program(request, slug)
-    form = BlockForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, f"Nothing was changed. {_errors_text(form)}")
+    data = _posted(request, BlockForm, nothing_done="Nothing was changed.")
+    if data is None:
         return redirect("console:program", slug=slug)
-    data = form.cleaned_data
     target = _target(program, data["level"], data["target_id"])
     if isinstance(target, Membership) and target.role != Membership.Role.TESTER:
         # Staff are suspended by changing their role or status, by an admin, not by a block.
@@ -237,12 +242,11 @@ def change_member_view(request, slug, membership_id):
 @require_POST
 def create_cohort_view(request, slug):
     program = _acting_program(request, slug)
-    form = CohortForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, f"No cohort was created. {_errors_text(form)}")
+    data = _posted(request, CohortForm, nothing_done="No cohort was created.")
+    if data is None:
         return redirect("console:program", slug=slug)
     try:
-        cohort = create_cohort(program=program, actor=request.user, **form.cleaned_data)
+        cohort = create_cohort(program=program, actor=request.user, **data)
     except OnboardingError as error:
         messages.error(request, f"No cohort was created: {error}")
     else:

@@ -4,6 +4,7 @@ Any staff role of a program sees its feedback; program managers and admins build
 triage bugs. Other programs' forms and bugs answer 404, like missing ones."""
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.contrib import messages
 from django.http import StreamingHttpResponse
@@ -28,6 +29,7 @@ from accessprogram.feedback.forms import (
 )
 from accessprogram.feedback.models import BugAttachment, BugReport, FeedbackForm, Question
 from accessprogram.feedback.services import FeedbackError
+from accessprogram.programs.models import Program
 
 
 def _viewing(request, slug):
@@ -175,50 +177,32 @@ def question_add(request, slug, form_id):
     program = _acting(request, slug)
     feedback_form = _feedback_form(program, form_id)
     question_form = QuestionForm(request.POST)
-    if not question_form.is_valid():
-        return _questions_partial(
-            request,
-            program,
-            feedback_form,
-            status=422,
-            question_form=question_form,
-            error="Check the new question.",
-        )
-    try:
-        feedback_services.add_question(
-            form=feedback_form, actor=request.user, **question_form.cleaned_data
-        )
-    except FeedbackError as error:
-        return _questions_partial(
-            request,
-            program,
-            feedback_form,
-            status=422,
-            question_form=question_form,
-            error=str(error),
-        )
-    return _questions_partial(request, program, feedback_form)
+    error = "Check the new question."
+    if question_form.is_valid():
+        try:
+            feedback_services.add_question(
+                form=feedback_form, actor=request.user, **question_form.cleaned_data
+            )
+        except FeedbackError as refused:
+            error = str(refused)
+        else:
+            return _questions_partial(request, program, feedback_form)
+    return _questions_partial(
+        request, program, feedback_form, status=422, question_form=question_form, error=error
+    )
 
 
-def _question(program, form_id, question_id) -> tuple[FeedbackForm, Question]:
-    feedback_form = _feedback_form(program, form_id)
-    return feedback_form, get_object_or_404(Question, pk=question_id, form=feedback_form)
-
-
-@staff_required
-@require_POST
-def question_edit(request, slug, form_id, question_id):
+def _question(request, slug, form_id, question_id) -> tuple[Program, FeedbackForm, Question]:
+    """The program the user acts in, and the form and question named in the URL."""
     program = _acting(request, slug)
-    feedback_form, question = _question(program, form_id, question_id)
-    question_form = QuestionForm(request.POST)
-    if not question_form.is_valid():
-        return _questions_partial(
-            request, program, feedback_form, status=422, error="Check the question's fields."
-        )
+    feedback_form = _feedback_form(program, form_id)
+    return program, feedback_form, get_object_or_404(Question, pk=question_id, form=feedback_form)
+
+
+def _question_changed(request, program, feedback_form, change):
+    """Run `change()` and answer with the refreshed question list; a refusal is a 409."""
     try:
-        feedback_services.update_question(
-            question=question, actor=request.user, **question_form.cleaned_data
-        )
+        change()
     except FeedbackError as error:
         return _questions_partial(request, program, feedback_form, status=409, error=str(error))
     return _questions_partial(request, program, feedback_form)
@@ -226,9 +210,26 @@ def question_edit(request, slug, form_id, question_id):
 
 @staff_required
 @require_POST
+def question_edit(request, slug, form_id, question_id):
+    program, feedback_form, question = _question(request, slug, form_id, question_id)
+    question_form = QuestionForm(request.POST)
+    if not question_form.is_valid():
+        return _questions_partial(
+            request, program, feedback_form, status=422, error="Check the question's fields."
+        )
+    update = partial(
+        feedback_services.update_question,
+        question=question,
+        actor=request.user,
+        **question_form.cleaned_data,
+    )
+    return _question_changed(request, program, feedback_form, update)
+
+
+@staff_required
+@require_POST
 def question_move(request, slug, form_id, question_id):
-    program = _acting(request, slug)
-    feedback_form, question = _question(program, form_id, question_id)
+    program, feedback_form, question = _question(request, slug, form_id, question_id)
     offset = -1 if request.POST.get("direction") == "up" else 1
     feedback_services.move_question(question=question, offset=offset, actor=request.user)
     return _questions_partial(request, program, feedback_form)
@@ -237,13 +238,9 @@ def question_move(request, slug, form_id, question_id):
 @staff_required
 @require_POST
 def question_remove(request, slug, form_id, question_id):
-    program = _acting(request, slug)
-    feedback_form, question = _question(program, form_id, question_id)
-    try:
-        feedback_services.remove_question(question=question, actor=request.user)
-    except FeedbackError as error:
-        return _questions_partial(request, program, feedback_form, status=409, error=str(error))
-    return _questions_partial(request, program, feedback_form)
+    program, feedback_form, question = _question(request, slug, form_id, question_id)
+    remove = partial(feedback_services.remove_question, question=question, actor=request.user)
+    return _question_changed(request, program, feedback_form, remove)
 
 
 @staff_required

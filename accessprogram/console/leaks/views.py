@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
 from accessprogram.access import leaks
+from accessprogram.access.blocks import blocks_in_force
 from accessprogram.access.models import AccessBlock, LeakAlert, LeakReport
 from accessprogram.console.permissions import ACCESS_CONTROL_ROLES, programs_for
 from accessprogram.programs.view_access import staff_view
@@ -62,7 +63,7 @@ def _rows(rows: list[dict]) -> list[dict]:
 def _cards(alerts) -> list[AlertCard]:
     alerts = list(alerts)
     suspended = set(
-        AccessBlock.objects.in_force()
+        blocks_in_force()
         .filter(
             level=AccessBlock.Level.TOKEN,
             kind=AccessBlock.Kind.SUSPENSION,
