@@ -7,6 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accessprogram.access import policy
 from accessprogram.access.selectors import membership_block
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership, Program
@@ -16,13 +17,7 @@ from generation.provenance.services import RenditionUnavailable, publish_renditi
 
 from .models import Notification, ReviewDecision, ShareLink, ShareRequest
 from .notifications import notify, notify_decision, portal_url
-from .selectors import (
-    REVIEW_ROLES,
-    claimable_share_requests,
-    is_reviewer_of,
-    review_program_ids,
-    unclaimed,
-)
+from .selectors import claimable_share_requests, unclaimed
 
 Status = ShareRequest.Status
 Outcome = ReviewDecision.Outcome
@@ -201,21 +196,6 @@ _CLAIM_HEAD_SQL = """
         LIMIT 1
         FOR UPDATE OF sr SKIP LOCKED
     ) AS head"""
-# The programs the reviewer may claim in: those of selectors.review_program_ids, in SQL, so the
-# scope costs no round trip of its own (optionally narrowed to the programs asked for).
-_CLAIM_SCOPE_SQL = """
-        SELECT membership.program_id AS id
-        FROM programs_membership AS membership
-        JOIN programs_program AS in_program ON in_program.id = membership.program_id
-        WHERE membership.user_id = %(reviewer)s AND membership.role = ANY(%(roles)s)
-            AND membership.status = 'active' AND in_program.status = 'active'
-            AND (%(programs)s::bigint[] IS NULL OR membership.program_id = ANY(%(programs)s))
-            AND NOT EXISTS (
-                SELECT FROM access_accessblock AS block
-                WHERE block.level = 'membership' AND block.target_id = membership.id
-                    AND block.lifted_at IS NULL AND block.starts_at <= %(now)s
-                    AND (block.ends_at IS NULL OR block.ends_at > %(now)s)
-            )"""
 _CLAIM_TEMPLATE = """
 UPDATE review_sharerequest AS claimed
 SET claimed_by_id = %(reviewer)s, lease_expires_at = %(lease)s
@@ -233,7 +213,7 @@ RETURNING {columns}
 """
 # Made of the constants above and the model's own column names; values go as parameters.
 _CLAIM_SQL = _CLAIM_TEMPLATE.format(
-    scope=_CLAIM_SCOPE_SQL,
+    scope=policy.CLAIM_SCOPE_SQL,
     free=_CLAIM_HEAD_SQL.format(held="sr.claimed_by_id IS NULL"),
     expired=_CLAIM_HEAD_SQL.format(
         held="sr.claimed_by_id IS NOT NULL AND sr.lease_expires_at <= %(now)s"
@@ -287,7 +267,7 @@ def claim_next_share_request(
 
 
 def _reviewable(*, reviewer, asked: set[int] | None) -> set[int]:
-    allowed = review_program_ids(reviewer=reviewer)
+    allowed = policy.reviewable_program_ids(reviewer)
     if asked is not None:
         allowed &= asked
     if not allowed:
@@ -303,7 +283,7 @@ def _claim_skip_locked(*, program_ids, reviewer, now, lease: datetime) -> ShareR
         "reviewer": reviewer.pk,
         "lease": lease,
         "now": now,
-        "roles": [str(role) for role in REVIEW_ROLES],
+        "roles": policy.REVIEW_ROLE_VALUES,
         "programs": None if program_ids is None else sorted(program_ids),
     }
     with connection.cursor() as cursor:
@@ -356,7 +336,7 @@ def decide(
         raise ReviewError("A rejection needs a reason code.")
     share_request = _locked(ShareRequest.objects, share_request.pk)
     now = timezone.now()
-    if not is_reviewer_of(reviewer=reviewer, program_id=share_request.program_id):
+    if not policy.can_review(reviewer, share_request.program_id):
         raise ReviewError("You are not a reviewer of this program.")
     if share_request.status != Status.PENDING:
         raise ReviewError("This request has already been decided.")
@@ -421,9 +401,6 @@ def decide(
 
 # --- Share links ------------------------------------------------------------------------------
 
-# Besides the owner and staff, who may revoke a program's share links.
-_LINK_REVOKERS = (Membership.Role.REVIEWER, Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN)
-
 
 @transaction.atomic
 def revoke_share_link(*, link: ShareLink, actor, reason: str) -> ShareLink:
@@ -434,17 +411,9 @@ def revoke_share_link(*, link: ShareLink, actor, reason: str) -> ShareLink:
         .get(pk=link.pk)
     )
     share_request = link.share_request
-    allowed = (
-        actor.is_staff
-        or actor.pk == share_request.requested_by_id
-        or Membership.objects.filter(
-            user=actor,
-            program_id=share_request.program_id,
-            role__in=_LINK_REVOKERS,
-            status=Membership.Status.ACTIVE,
-        ).exists()
-    )
-    if not allowed:
+    if actor.pk != share_request.requested_by_id and not policy.can_take_down(
+        actor, share_request.program_id
+    ):
         raise ReviewError("You may not revoke this share link.")
     if link.revoked_at is not None:
         return link

@@ -14,11 +14,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accessprogram.access import policy
+from accessprogram.access.staff_views import staff_view
 from accessprogram.audit.models import AuditRecord
 from accessprogram.audit.verify import verify_chain
-from accessprogram.programs.view_access import staff_view
-
-from .permissions import ACCESS_CONTROL_ROLES, programs_for
 
 PAGE_SIZE = 50
 
@@ -75,7 +74,7 @@ def _start_of(day: datetime.date) -> datetime.datetime:
 
 
 def may_read_audit_log(user) -> bool:
-    return user.is_superuser or programs_for(user, roles=ACCESS_CONTROL_ROLES).exists()
+    return user.is_superuser or policy.staff_programs(user, roles=policy.MANAGER).exists()
 
 
 @staff_view
@@ -89,7 +88,7 @@ def audit_log(request):
     if not request.user.is_superuser:
         # Program managers and admins read the records of their own programs only.
         slugs = list(
-            programs_for(request.user, roles=ACCESS_CONTROL_ROLES).values_list("slug", flat=True)
+            policy.staff_programs(request.user, roles=policy.MANAGER).values_list("slug", flat=True)
         )
         records = records.filter(data__program__in=slugs)
     if form.is_bound:

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accessprogram.access import policy
 from accessprogram.compensation import payouts, stipends
 from accessprogram.compensation.activity import activity_for
 from accessprogram.compensation.exports import batch_totals, payout_csv, payout_lines_to_pay
@@ -33,13 +34,13 @@ from accessprogram.programs.models import Membership
 
 from .finance_forms import OpenPeriodForm, PaidForm, RateCardForm, ReasonForm, StipendForm
 from .finance_operations import ConfirmCloseForm, period_operation_of, queue_stipends
-from .permissions import FINANCE_ROLES, program_for, programs_for, staff_required
+from .permissions import program_for, staff_required
 
 # --- Pages ---------------------------------------------------------------------------------
 
 
 def _program(request, slug):
-    return program_for(request.user, slug, roles=FINANCE_ROLES)
+    return program_for(request.user, slug, roles=policy.FINANCE)
 
 
 def _errors_text(form) -> str:
@@ -49,7 +50,7 @@ def _errors_text(form) -> str:
 @staff_required
 @require_GET
 def finance_home(request):
-    programs = programs_for(request.user, roles=FINANCE_ROLES).order_by("name")
+    programs = policy.staff_programs(request.user, roles=policy.FINANCE).order_by("name")
     if not programs:
         raise Http404("No finance role here.")
     if len(programs) == 1:
