@@ -162,6 +162,19 @@ def can_mark_used(user, program_id: int) -> bool:
     return program_id in reviewable_program_ids(user, roles=MANAGER)
 
 
+# --- The audit log ----------------------------------------------------------------------------
+
+
+def may_read_audit_log(user) -> bool:
+    """Managers and admins read their programs' records (staff_programs(user, MANAGER))."""
+    return staff_programs(user, MANAGER).exists()
+
+
+def reads_whole_audit_log(user) -> bool:
+    """Superusers read every record, of every program and none, and may verify the chain."""
+    return user.is_superuser
+
+
 # --- Acting on people -------------------------------------------------------------------------
 
 
