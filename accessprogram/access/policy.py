@@ -165,14 +165,15 @@ def can_mark_used(user, program_id: int) -> bool:
 # --- The audit log ----------------------------------------------------------------------------
 
 
-def may_read_audit_log(user) -> bool:
-    """Managers and admins read their programs' records (staff_programs(user, MANAGER))."""
-    return staff_programs(user, MANAGER).exists()
-
-
 def reads_whole_audit_log(user) -> bool:
     """Superusers read every record, of every program and none, and may verify the chain."""
     return user.is_superuser
+
+
+def may_read_audit_log(user) -> bool:
+    """Managers and admins read their programs' records; superusers all of them (even before
+    any program exists)."""
+    return reads_whole_audit_log(user) or staff_programs(user, MANAGER).exists()
 
 
 # --- Acting on people -------------------------------------------------------------------------
