@@ -252,6 +252,11 @@ def test_audit_log_readers(program):
     assert not policy.reads_whole_audit_log(member(program, Role.ADMIN).user)
 
 
+def test_a_superuser_reads_the_audit_log_before_any_program_exists():
+    assert not Program.objects.exists()
+    assert policy.may_read_audit_log(UserFactory(is_superuser=True))
+
+
 # --- Sessions ---------------------------------------------------------------------------------
 
 
