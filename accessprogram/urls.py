@@ -4,7 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accessprogram.access import views as access_views
-from accessprogram.programs.view_access import public_view, staff_admin_urls
+from accessprogram.access.staff_views import staff_admin_urls
+from accessprogram.programs.view_access import public_view
 
 # The admin signs in through allauth too, so the second factor cannot be skipped there.
 admin.site.login = public_view(secure_admin_login(admin.site.login))

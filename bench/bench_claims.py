@@ -248,11 +248,11 @@ def queries_per_claim(reviewer) -> list[str]:
 
 def python_cpu_split(reviewer, calls: int = 300) -> tuple[float, float]:
     """Milliseconds of this process's CPU per claim, and per separate scope check
-    (review_program_ids: the claim statement holds the scope itself; the separate check runs only
-    when a claim finds nothing, to tell an empty queue from a caller without a role), one
-    thread, no contention."""
+    (policy.reviewable_program_ids: the claim statement holds the scope itself; the separate
+    check runs only when a claim finds nothing, to tell an empty queue from a caller without a
+    role), one thread, no contention."""
+    from accessprogram.access import policy
     from review.claims import claim_next_share_request
-    from review.selectors import review_program_ids
 
     began = time.process_time()
     for _ in range(calls):
@@ -260,7 +260,7 @@ def python_cpu_split(reviewer, calls: int = 300) -> tuple[float, float]:
     claim = (time.process_time() - began) / calls * 1000
     began = time.process_time()
     for _ in range(calls):
-        review_program_ids(reviewer=reviewer)
+        policy.reviewable_program_ids(reviewer)
     return claim, (time.process_time() - began) / calls * 1000
 
 
@@ -269,15 +269,16 @@ def explain_claim(reviewer) -> str:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from accessprogram.access import policy
     from review import claims
-    from review.selectors import review_program_ids
 
     now = timezone.now()
     params = {
         "reviewer": reviewer.pk,
         "lease": now + LEASE,
         "now": now,
-        "programs": sorted(review_program_ids(reviewer=reviewer)),
+        "roles": policy.REVIEW_ROLE_VALUES,
+        "programs": sorted(policy.reviewable_program_ids(reviewer)),
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + claims._CLAIM_SQL, params)
@@ -350,7 +351,7 @@ def main() -> int:
         print(f"      {sql}")
     print(
         f"  python CPU per claim  {cpu_claim:8.2f} ms  (one thread; a separate scope check,"
-        f" review_program_ids, run only when the queue is empty: {cpu_scope:.2f} ms)"
+        f" policy.reviewable_program_ids, run only when the queue is empty: {cpu_scope:.2f} ms)"
     )
     print(
         f"  connections opened    {opened['connections']:8d}  over {phases} phases"

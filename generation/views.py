@@ -5,10 +5,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accessprogram.access import policy
 from accessprogram.access.pages import notice_instead_of_content, refuse_if_blocked
 from accessprogram.access.selectors import tokens_of, usable_tester_memberships
+from accessprogram.access.staff_views import staff_view
 from accessprogram.programs.selectors import onboarding_checklist
-from accessprogram.programs.view_access import staff_view, tester_view
+from accessprogram.programs.view_access import tester_view
 
 from . import selectors, services
 from .forms import GenerateForm
@@ -152,12 +154,13 @@ def video_media(request, public_id):
 @staff_view
 @require_GET
 def staff_preview_media(request, public_id):
-    """The preview for reviewers, program managers and admins of the generation's program
-    (reviewers watch it before deciding on a share request); 404 for anyone else."""
+    """The preview for review staff of the generation's program while it is active
+    (policy.can_review_output: they watch it before deciding on a share request, like a claim);
+    404 for anyone else. Staff need their second factor first (staff_view)."""
     generation = get_object_or_404(
         Generation.objects.filter(deleted_at__isnull=True), public_id=public_id
     )
-    if not provenance.is_preview_staff(user=request.user, program_id=generation.program_id):
+    if not policy.can_review_output(request.user, generation):
         raise Http404("No such video.")
     preview = provenance.ready_preview(generation=generation)
     if preview is None:

@@ -4,13 +4,13 @@ output in the lab's publicity (which pays the tester a licence fee)."""
 from django.db import transaction
 from django.utils import timezone
 
+from accessprogram.access import policy
 from accessprogram.audit.services import record
 from accessprogram.compensation.services import award_licence_fee
 from accessprogram.programs.models import Membership
 
 from .models import Notification, ShareLink, ShareRequest
 from .notifications import notify
-from .selectors import ORGANISER_ROLES, review_program_ids
 from .services import ReviewError
 
 Status = ShareRequest.Status
@@ -24,24 +24,16 @@ def _locked_request(share_request: ShareRequest) -> ShareRequest:
     )
 
 
-def can_revoke_approval(*, user, share_request: ShareRequest) -> bool:
-    return user.is_staff or share_request.program_id in review_program_ids(reviewer=user)
-
-
-def can_mark_used(*, user, share_request: ShareRequest) -> bool:
-    return share_request.program_id in review_program_ids(reviewer=user, roles=ORGANISER_ROLES)
-
-
 @transaction.atomic
 def revoke_approval(*, share_request: ShareRequest, actor, reason: str) -> ShareRequest:
     """Take an approval back: the request ends as revoked and every live link stops at once
-    (share pages check the request's status and the link on every visit). Reviewers, program
-    managers and admins of the program, or Django staff."""
+    (share pages check the request's status and the link on every visit). A takedown
+    (policy.can_take_down): allowed whatever the program's state."""
     reason = (reason or "").strip()[:300]
     if not reason:
         raise ReviewError("Say why the approval is revoked.")
     share_request = _locked_request(share_request)
-    if not can_revoke_approval(user=actor, share_request=share_request):
+    if not policy.can_take_down(actor, share_request.program_id):
         raise ReviewError("You may not revoke this approval.")
     if share_request.status == Status.REVOKED:
         return share_request
@@ -87,7 +79,7 @@ def mark_used_by_organisers(*, share_request: ShareRequest, actor) -> ShareReque
     Program managers and admins only. Idempotent: marking twice pays once (the fee's
     idempotency key is the request) and keeps the first who/when."""
     share_request = _locked_request(share_request)
-    if not can_mark_used(user=actor, share_request=share_request):
+    if not policy.can_mark_used(actor, share_request.program_id):
         raise ReviewError("Only the program's managers may mark an output as used.")
     if share_request.status != Status.APPROVED:
         raise ReviewError("Only an approved output can be used by the organisers.")

@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accessprogram.access.blocks import block_in_force_sql
-from accessprogram.access.models import AccessBlock
+from accessprogram.access import policy
 
 from .models import ShareRequest
-from .selectors import REVIEW_ROLES, claimable_share_requests, review_program_ids, unclaimed
+from .selectors import claimable_share_requests, unclaimed
 from .services import ReviewError
 
 Status = ShareRequest.Status
@@ -39,16 +38,6 @@ _CLAIM_HEAD_SQL = """
         LIMIT 1
         FOR UPDATE OF sr SKIP LOCKED
     ) AS head"""
-# The programs the reviewer may claim in: those of selectors.review_program_ids, in SQL, so the
-# scope costs no round trip of its own (optionally narrowed to the programs asked for).
-_CLAIM_SCOPE_SQL = """
-        SELECT membership.program_id AS id
-        FROM programs_membership AS membership
-        JOIN programs_program AS in_program ON in_program.id = membership.program_id
-        WHERE membership.user_id = %(reviewer)s AND membership.role = ANY(%(roles)s)
-            AND membership.status = 'active' AND in_program.status = 'active'
-            AND (%(programs)s::bigint[] IS NULL OR membership.program_id = ANY(%(programs)s))
-            AND NOT {blocked}"""
 _CLAIM_TEMPLATE = """
 UPDATE review_sharerequest AS claimed
 SET claimed_by_id = %(reviewer)s, lease_expires_at = %(lease)s
@@ -66,9 +55,7 @@ RETURNING {columns}
 """
 # Made of the constants above and the model's own column names; values go as parameters.
 _CLAIM_SQL = _CLAIM_TEMPLATE.format(
-    scope=_CLAIM_SCOPE_SQL.format(
-        blocked=block_in_force_sql(level=AccessBlock.Level.MEMBERSHIP, target="membership.id")
-    ),
+    scope=policy.CLAIM_SCOPE_SQL,
     free=_CLAIM_HEAD_SQL.format(held="sr.claimed_by_id IS NULL"),
     expired=_CLAIM_HEAD_SQL.format(
         held="sr.claimed_by_id IS NOT NULL AND sr.lease_expires_at <= %(now)s"
@@ -122,7 +109,7 @@ def claim_next_share_request(
 
 
 def _reviewable(*, reviewer, asked: set[int] | None) -> set[int]:
-    allowed = review_program_ids(reviewer=reviewer)
+    allowed = policy.reviewable_program_ids(reviewer)
     if asked is not None:
         allowed &= asked
     if not allowed:
@@ -138,7 +125,7 @@ def _claim_skip_locked(*, program_ids, reviewer, now, lease: datetime) -> ShareR
         "reviewer": reviewer.pk,
         "lease": lease,
         "now": now,
-        "roles": [str(role) for role in REVIEW_ROLES],
+        "roles": policy.REVIEW_ROLE_VALUES,
         "programs": None if program_ids is None else sorted(program_ids),
     }
     with connection.cursor() as cursor:

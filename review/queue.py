@@ -10,10 +10,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from accessprogram.access import policy
 from accessprogram.programs.models import Program
 
 from .models import ReviewDecision, ShareRequest
-from .selectors import review_program_ids
 from .turnaround import Turnaround, turnarounds
 
 Status = ShareRequest.Status
@@ -45,7 +45,7 @@ class ProgramQueue:
 def program_overview(*, reviewer, now=None, program_ids=None) -> list[ProgramQueue]:
     """Per program `reviewer` reviews: pending count, overdue count and the oldest request."""
     now = now or timezone.now()
-    ids = review_program_ids(reviewer=reviewer) if program_ids is None else set(program_ids)
+    ids = policy.reviewable_program_ids(reviewer) if program_ids is None else set(program_ids)
     pending = Q(share_requests__status=Status.PENDING)
     programs = (
         Program.objects.filter(pk__in=ids)
@@ -83,7 +83,7 @@ def pending_rows(*, reviewer, now=None, limit: int = 200) -> list[PendingRow]:
     late = overdue_before(now)
     requests = (
         ShareRequest.objects.filter(
-            status=Status.PENDING, program_id__in=review_program_ids(reviewer=reviewer)
+            status=Status.PENDING, program_id__in=policy.reviewable_program_ids(reviewer)
         )
         .select_related("program", "generation", "requested_by", "claimed_by")
         .order_by("created_at", "id")[:limit]
@@ -108,7 +108,7 @@ def pending_rows(*, reviewer, now=None, limit: int = 200) -> list[PendingRow]:
 def recently_decided(*, reviewer, limit: int = 50):
     return (
         ShareRequest.objects.filter(
-            program_id__in=review_program_ids(reviewer=reviewer), status__in=ENDED_BY_REVIEW
+            program_id__in=policy.reviewable_program_ids(reviewer), status__in=ENDED_BY_REVIEW
         )
         .exclude(requested_by=reviewer)
         .select_related("program", "generation", "requested_by")

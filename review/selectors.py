@@ -2,37 +2,13 @@ from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from accessprogram.access.blocks import blocks_on, membership_blocked
+from accessprogram.access import policy
+from accessprogram.access.blocks import blocks_on
 from accessprogram.access.models import AccessBlock
 from accessprogram.programs.models import Membership, Program
 from generation.models import Rendition
 
 from .models import Notification, ReviewDecision, ShareLink, ShareRequest
-
-# Who may claim and decide share requests in a program: its reviewers, and the managers and
-# admins who run it (they review too, and answer for the queue's service levels).
-REVIEW_ROLES = (Membership.Role.REVIEWER, Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN)
-# Who may act on approved requests: revoke an approval, mark an output used by the organisers.
-ORGANISER_ROLES = (Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN)
-
-
-def review_program_ids(*, reviewer, roles=REVIEW_ROLES) -> set[int]:
-    """Active programs in which `reviewer` holds an active role of `roles` (reviewer, program
-    manager or admin by default). A membership with a block in force gives no powers."""
-    return set(
-        Membership.objects.filter(
-            user=reviewer,
-            role__in=roles,
-            status=Membership.Status.ACTIVE,
-            program__status=Program.Status.ACTIVE,
-        )
-        .exclude(membership_blocked())
-        .values_list("program_id", flat=True)
-    )
-
-
-def is_reviewer_of(*, reviewer, program_id) -> bool:
-    return program_id in review_program_ids(reviewer=reviewer)
 
 
 def unclaimed(*, now, held: bool | None = None) -> Q:
@@ -120,7 +96,7 @@ def _tester_revocation_stops(share_request: ShareRequest) -> bool:
 def reviewable_share_requests(*, user) -> QuerySet[ShareRequest]:
     """Every request of the programs `user` reviews, with what the pages show."""
     return ShareRequest.objects.filter(
-        program_id__in=review_program_ids(reviewer=user)
+        program_id__in=policy.reviewable_program_ids(user)
     ).select_related("program", "generation", "requested_by", "claimed_by")
 
 

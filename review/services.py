@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accessprogram.access import policy
 from accessprogram.access.blocks import block_in_force
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership, Program
@@ -17,9 +18,6 @@ from generation.provenance.services import RenditionUnavailable, publish_renditi
 
 from .models import Notification, ReviewDecision, ShareLink, ShareRequest
 from .notifications import notify, notify_decision, portal_url
-from .selectors import (
-    is_reviewer_of,
-)
 
 Status = ShareRequest.Status
 Outcome = ReviewDecision.Outcome
@@ -197,7 +195,7 @@ def decide(
         raise ReviewError("A rejection needs a reason code.")
     share_request = _locked(ShareRequest.objects, share_request.pk)
     now = timezone.now()
-    if not is_reviewer_of(reviewer=reviewer, program_id=share_request.program_id):
+    if not policy.can_review(reviewer, share_request.program_id):
         raise ReviewError("You are not a reviewer of this program.")
     if share_request.status != Status.PENDING:
         raise ReviewError("This request has already been decided.")
@@ -262,9 +260,6 @@ def decide(
 
 # --- Share links ------------------------------------------------------------------------------
 
-# Besides the owner and staff, who may revoke a program's share links.
-_LINK_REVOKERS = (Membership.Role.REVIEWER, Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN)
-
 
 @transaction.atomic
 def revoke_share_link(*, link: ShareLink, actor, reason: str) -> ShareLink:
@@ -275,17 +270,9 @@ def revoke_share_link(*, link: ShareLink, actor, reason: str) -> ShareLink:
         .get(pk=link.pk)
     )
     share_request = link.share_request
-    allowed = (
-        actor.is_staff
-        or actor.pk == share_request.requested_by_id
-        or Membership.objects.filter(
-            user=actor,
-            program_id=share_request.program_id,
-            role__in=_LINK_REVOKERS,
-            status=Membership.Status.ACTIVE,
-        ).exists()
-    )
-    if not allowed:
+    if actor.pk != share_request.requested_by_id and not policy.can_take_down(
+        actor, share_request.program_id
+    ):
         raise ReviewError("You may not revoke this share link.")
     if link.revoked_at is not None:
         return link

@@ -1,7 +1,8 @@
 """The reviewer queue: overview, claim next, watch, decide; acting on approved requests.
 
-Reviewers, program managers and admins of a program (review.selectors.REVIEW_ROLES) only;
-anyone else gets 404, as does a request held by another reviewer under a live lease.
+Review staff of an active program only (accessprogram.access.policy.can_review); anyone else
+gets 404, as does a request held by another reviewer under a live lease. Takedowns (revoking
+a link or an approval) follow policy.can_take_down instead: any program state.
 """
 
 from datetime import timedelta
@@ -13,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accessprogram.programs.view_access import staff_view
+from accessprogram.access import policy
+from accessprogram.access.staff_views import staff_view
 
 from . import approvals, claims, queue, selectors, services
 from .forms import REASON_LABELS, DecisionForm, RevokeForm
@@ -24,7 +26,7 @@ def reviewer_required(view):
     @staff_view
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not selectors.review_program_ids(reviewer=request.user):
+        if not policy.reviewable_program_ids(request.user):
             raise Http404("No review queue for you here.")
         return view(request, *args, **kwargs)
 
@@ -102,10 +104,8 @@ def _request_context(request, share_request: ShareRequest, form=None) -> dict:
         "reason_labels": REASON_LABELS,
         "link": selectors.live_link(share_request=share_request),
         "links": share_request.links.select_related("revoked_by"),
-        "can_revoke_approval": approvals.can_revoke_approval(
-            user=request.user, share_request=share_request
-        ),
-        "can_mark_used": approvals.can_mark_used(user=request.user, share_request=share_request),
+        "can_revoke_approval": policy.can_take_down(request.user, share_request.program_id),
+        "can_mark_used": policy.can_mark_used(request.user, share_request.program_id),
         "revoke_form": RevokeForm(),
     }
 
@@ -156,10 +156,31 @@ def _revoke_form_or_message(request):
     return form.cleaned_data["reason"]
 
 
-@reviewer_required
+def _takedown_request_or_404(request, pk) -> ShareRequest:
+    """A request whose publication `request.user` may stop: not their own, in a program where
+    policy.can_take_down allows it, whatever the program's state."""
+    share_request = (
+        ShareRequest.objects.select_related("program")
+        .exclude(requested_by=request.user)
+        .filter(pk=pk)
+        .first()
+    )
+    if share_request is None or not policy.can_take_down(request.user, share_request.program_id):
+        raise Http404("No such share request.")
+    return share_request
+
+
+def _after_takedown(request, share_request: ShareRequest):
+    # The request page is review work (an active program); otherwise the program's console page.
+    if policy.can_review(request.user, share_request.program_id):
+        return redirect("review:request", pk=share_request.pk)
+    return redirect("console:program", slug=share_request.program.slug)
+
+
+@staff_view
 @require_POST
 def revoke_link(request, pk, link_id):
-    share_request = _request_or_404(request, pk)
+    share_request = _takedown_request_or_404(request, pk)
     link = share_request.links.filter(pk=link_id).first()
     if link is None:
         raise Http404("No such link.")
@@ -171,13 +192,13 @@ def revoke_link(request, pk, link_id):
             messages.error(request, str(error))
         else:
             messages.success(request, "The share link is revoked; it stopped working now.")
-    return redirect("review:request", pk=pk)
+    return _after_takedown(request, share_request)
 
 
-@reviewer_required
+@staff_view
 @require_POST
 def revoke_approval(request, pk):
-    share_request = _request_or_404(request, pk)
+    share_request = _takedown_request_or_404(request, pk)
     reason = _revoke_form_or_message(request)
     if reason is not None:
         try:
@@ -188,7 +209,7 @@ def revoke_approval(request, pk):
             messages.error(request, str(error))
         else:
             messages.success(request, "The approval is revoked; its links stopped working now.")
-    return redirect("review:request", pk=pk)
+    return _after_takedown(request, share_request)
 
 
 @reviewer_required

@@ -11,12 +11,10 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.mail import send_mass_mail
 
-from accessprogram.programs.models import Membership
+from . import policy
 
 logger = logging.getLogger(__name__)
 
-# Who answers for a program's access: the same roles the console lets cut access.
-RESPONDER_ROLES = (Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN)
 CONSOLE_PATH = "/console/leaks/"
 
 
@@ -27,9 +25,8 @@ def console_url() -> str:
 def responders(program) -> list[str]:
     return sorted(
         set(
-            Membership.objects.filter(
-                program=program, role__in=RESPONDER_ROLES, status=Membership.Status.ACTIVE
-            )
+            # Who answers for a program's access: those the console lets cut it.
+            policy.program_staff(program, policy.MANAGER)
             .exclude(user__email="")
             .values_list("user__email", flat=True)
         )

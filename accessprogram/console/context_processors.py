@@ -1,4 +1,4 @@
-from .permissions import ACCESS_CONTROL_ROLES, FINANCE_ROLES, programs_for
+from accessprogram.access import policy
 
 
 def console_access(request):
@@ -7,7 +7,7 @@ def console_access(request):
     if user is None or not user.is_authenticated:
         return {"can_use_console": False, "can_control_access": False, "can_see_finance": False}
     return {
-        "can_use_console": lambda: programs_for(user).exists(),
-        "can_control_access": lambda: programs_for(user, roles=ACCESS_CONTROL_ROLES).exists(),
-        "can_see_finance": lambda: programs_for(user, roles=FINANCE_ROLES).exists(),
+        "can_use_console": lambda: policy.staff_programs(user).exists(),
+        "can_control_access": lambda: policy.staff_programs(user, roles=policy.MANAGER).exists(),
+        "can_see_finance": lambda: policy.staff_programs(user, roles=policy.FINANCE).exists(),
     }

@@ -3,14 +3,16 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .permissions import programs_for, staff_required
+from accessprogram.access import policy
+
+from .permissions import staff_required
 from .selectors import program_overview
 
 
 @staff_required
 @require_GET
 def dashboard(request):
-    programs = programs_for(request.user)
+    programs = policy.staff_programs(request.user)
     return render(
         request,
         "console/dashboard.html",

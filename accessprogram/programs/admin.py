@@ -16,7 +16,7 @@ from .models import (
 
 
 class MembershipInline(admin.TabularInline):
-    """Shown, not edited: roles change in the console (staff_policy, audited)."""
+    """Shown, not edited: roles change in the console (access.policy, audited)."""
 
     model = Membership
     extra = 0
@@ -43,7 +43,7 @@ class ProgramAdmin(admin.ModelAdmin):
 @admin.register(Membership)
 class MembershipAdmin(ReadOnlyAdmin):
     """Read-only: roles and status change in the console, which checks who may grant what
-    (programs.staff_policy) and writes the audit trail."""
+    (access.policy) and writes the audit trail."""
 
     list_display = ["user", "program", "cohort", "role", "status", "joined_at"]
     list_filter = ["program", "cohort", "role", "status"]

@@ -1,6 +1,6 @@
 """Gate in front of pages: testers accept their programs' terms first.
 
-Staff MFA is decided per view (accessprogram.programs.view_access), not here by URL prefix.
+Staff MFA is decided per view (accessprogram.access.staff_views), not here by URL prefix.
 """
 
 from urllib.parse import urlencode

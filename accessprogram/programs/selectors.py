@@ -16,15 +16,6 @@ def tester_memberships(*, user) -> QuerySet[Membership]:
     ).select_related("program")
 
 
-def staff_program_ids(*, user) -> set[int]:
-    """Programs in which `user` holds an active staff role."""
-    return set(
-        Membership.objects.filter(user=user, status=Membership.Status.ACTIVE)
-        .exclude(role=Membership.Role.TESTER)
-        .values_list("program_id", flat=True)
-    )
-
-
 # --- Agreements -----------------------------------------------------------------------------
 
 

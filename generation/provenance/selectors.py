@@ -2,18 +2,7 @@
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from accessprogram.access.blocks import membership_blocked
-from accessprogram.programs.models import Membership
-
 from ..models import Generation, Rendition
-
-# Who may watch a generation's preview besides its tester (the console's staff roles minus
-# finance, who handle money, not outputs; generation may not import the console).
-PREVIEW_STAFF_ROLES = (
-    Membership.Role.REVIEWER,
-    Membership.Role.PROGRAM_MANAGER,
-    Membership.Role.ADMIN,
-)
 
 
 def preview_of(*, generation: Generation) -> Rendition | None:
@@ -52,23 +41,4 @@ def with_preview_status(generations: QuerySet[Generation]) -> QuerySet[Generatio
     return generations.annotate(
         preview_status=Subquery(previews.values("status")[:1]),
         preview_error=Subquery(previews.values("error")[:1]),
-    )
-
-
-def is_preview_staff(*, user, program_id: int) -> bool:
-    """An active reviewer, program manager or admin of the program (or a superuser)."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    # As in the console: a membership with a suspension or revocation in force gives no powers.
-    return (
-        Membership.objects.filter(
-            user=user,
-            program_id=program_id,
-            role__in=PREVIEW_STAFF_ROLES,
-            status=Membership.Status.ACTIVE,
-        )
-        .exclude(membership_blocked())
-        .exists()
     )

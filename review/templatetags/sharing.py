@@ -2,9 +2,11 @@
 
 from django import template
 
+from accessprogram.access import policy
+
 from ..forms import REASON_LABELS
 from ..models import ShareRequest
-from ..selectors import review_program_ids, unread_notification_count
+from ..selectors import unread_notification_count
 from ..sharing import share_state
 
 register = template.Library()
@@ -37,7 +39,7 @@ def sharing_nav(context):
     current = request.resolver_match.view_name if request.resolver_match else ""
     return {
         "current": current,
-        "is_reviewer": bool(review_program_ids(reviewer=user)),
+        "is_reviewer": bool(policy.reviewable_program_ids(user)),
         "unread": unread_notification_count(user=user),
     }
 

@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accessprogram.access.policy import GRANTED_BY
 from accessprogram.audit.models import AuditRecord
 from accessprogram.programs.models import Membership
-from accessprogram.programs.staff_policy import GRANTED_BY
 from factories import MembershipFactory, ProgramFactory
 
 Role = Membership.Role

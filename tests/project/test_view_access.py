@@ -1,14 +1,20 @@
 """Every view in the URL conf carries an explicit access decision (public, tester or staff), and
 every staff view sends staff without TOTP to set it up, whatever its URL.
 
-The decision is made per view (accessprogram.programs.view_access), not by URL prefix: a staff
-page outside /console/ once served preview videos to reviewers who had no second factor.
+The decision is made per view (accessprogram.programs.view_access; the staff gate is
+accessprogram.access.staff_views.staff_view), not by URL prefix: a staff page outside /console/
+once served preview videos to reviewers who had no second factor. A view that asks the access
+policy for staff powers must be a staff view, so it cannot skip the gate.
 """
+
+import inspect
 
 import pytest
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.fallback import FallbackStorage
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -112,3 +118,73 @@ def test_a_reviewer_without_totp_gets_no_preview_media(client, program, settings
         user=reviewer, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
     )
     assert client.get(url).status_code == 200
+
+
+def _staff_user(program, *, totp: bool):
+    user = MembershipFactory(program=program, role=Membership.Role.PROGRAM_MANAGER).user
+    user.is_staff = True  # so the Django admin's own check lets the request through
+    user.save()
+    if totp:
+        Authenticator.objects.create(
+            user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+        )
+    return user
+
+
+@pytest.mark.parametrize(("route", "namespace", "pattern"), STAFF_ROUTES)
+def test_every_staff_view_lets_staff_with_totp_past_the_gate(
+    route, namespace, pattern, program, settings
+):
+    """The gate asks for the second factor, nothing else: with TOTP set up, no view sends staff
+    to set it up (what the view answers next is its own policy decision)."""
+    settings.STAFF_MFA_REQUIRED = True
+    try:
+        response = _call(pattern, _staff_user(program, totp=True))
+    except (Http404, PermissionDenied):
+        return  # past the gate: the view's own decision
+    location = response.get("Location", "") if response.status_code == 302 else ""
+    assert location != reverse("mfa_activate_totp"), route
+
+
+@pytest.mark.parametrize(("route", "namespace", "pattern"), STAFF_ROUTES)
+def test_every_staff_view_sends_anonymous_visitors_to_sign_in(route, namespace, pattern, db):
+    response = _call(pattern, AnonymousUser())
+    assert response.status_code == 302, route
+    assert "login" in response["Location"], route
+
+
+# What a view's own source says when it decides by staff powers.
+STAFF_POWER_CALLS = (
+    "policy.",
+    "program_for(",
+    "staff_required",
+    "reviewer_required",
+    "staff_view",
+)
+
+
+def _innermost(callback):
+    view = getattr(callback, "view_class", None) or getattr(callback, "cls", None) or callback
+    return inspect.unwrap(view) if callable(view) and not inspect.isclass(view) else view
+
+
+@pytest.mark.parametrize(("route", "namespace", "pattern"), ROUTES)
+def test_a_view_that_asks_for_staff_powers_is_a_staff_view(route, namespace, pattern):
+    if route.startswith("admin/"):
+        return  # the admin's views are Django's, all behind staff_admin_urls
+    try:
+        source = inspect.getsource(_innermost(pattern.callback))
+    except (OSError, TypeError):
+        return  # built in (allauth, DRF schema views): no source of ours
+    if any(call in source for call in STAFF_POWER_CALLS):
+        assert access_decision(pattern.callback) == STAFF, route
+
+
+def test_the_staff_scan_sees_the_staff_preview():
+    routes = {
+        param.values[0]: param.values[2].callback
+        for param in ROUTES
+        if param.values[0] == "videos/<str:public_id>/review-media"
+    }
+    source = inspect.getsource(_innermost(routes["videos/<str:public_id>/review-media"]))
+    assert "policy.can_review_output" in source

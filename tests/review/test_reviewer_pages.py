@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from sharing_helpers import approve, ask, finished_output, make_published_ready, signed_in
 
+from accessprogram.access.policy import reviewable_program_ids
 from accessprogram.access.revocation import block_access
 from accessprogram.audit.models import AuditRecord
 from accessprogram.compensation.models import LedgerEntry
@@ -16,7 +17,6 @@ from accessprogram.programs.models import Membership
 from factories import MembershipFactory, ProgramFactory, UserFactory
 from review.claims import claim_next_share_request
 from review.models import ReviewDecision, ShareLink, ShareRequest
-from review.selectors import review_program_ids
 from review.services import decide, resubmit
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +60,7 @@ def test_a_blocked_reviewer_gets_404(program, reviewer):
     block_access(
         target=Membership.objects.get(user=reviewer), kind="suspension", reason="investigating"
     )
-    assert review_program_ids(reviewer=reviewer) == set()
+    assert reviewable_program_ids(reviewer) == set()
     reviewer.refresh_from_db()  # blocking ended the old session: sign in afresh
     assert signed_in(reviewer).get("/review/").status_code == 404
 

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accessprogram.access import policy
 from accessprogram.access.blocks import blocks_in_force
 from accessprogram.access.models import AccessBlock, ApiToken
 from accessprogram.access.revocation import (
@@ -22,11 +23,7 @@ from accessprogram.access.revocation import (
 from accessprogram.accounts.services import end_web_sessions
 from accessprogram.audit.services import record
 from accessprogram.console.permissions import (
-    ACCESS_CONTROL_ROLES,
-    may_change_role,
-    may_end_sessions,
     program_for,
-    programs_for,
     staff_required,
 )
 from accessprogram.console.selectors import label_blocks, program_overview
@@ -54,7 +51,7 @@ def _page(request, program, *, kill_form=None, status=200):
     filters = MemberFilterForm(request.GET, program=program)
     members = filters.filter(Membership.objects.filter(program=program))
     blocks = blocks_in_force().filter(program=program).select_related("created_by")
-    can_act = programs_for(request.user, roles=ACCESS_CONTROL_ROLES).filter(pk=program.pk).exists()
+    can_act = policy.can_act_on_program(request.user, program.pk, roles=policy.MANAGER)
     return render(
         request,
         "console/program.html",
@@ -88,7 +85,7 @@ def _posted(request, form_class, *, nothing_done: str) -> dict | None:
 
 
 def _acting_program(request, slug):
-    return program_for(request.user, slug, roles=ACCESS_CONTROL_ROLES)
+    return program_for(request.user, slug, roles=policy.MANAGER)
 
 
 @staff_required
@@ -105,7 +102,7 @@ def member_page(request, slug, membership_id):
         Membership.objects.select_related("user", "cohort"), pk=membership_id, program=program
     )
     tokens = ApiToken.objects.filter(membership=member)
-    can_act = programs_for(request.user, roles=ACCESS_CONTROL_ROLES).filter(pk=program.pk).exists()
+    can_act = policy.can_act_on_program(request.user, program.pk, roles=policy.MANAGER)
     initial = {"role": member.role, "cohort": member.cohort}
     return render(
         request,
@@ -220,7 +217,7 @@ def change_member_view(request, slug, membership_id):
         messages.error(request, "Nothing was changed: choose a valid role and cohort.")
     elif member.user_id == request.user.pk:
         messages.error(request, "Nothing was changed: you cannot change your own membership.")
-    elif not may_change_role(request.user, member, form.cleaned_data["role"]):
+    elif not policy.may_change_member(request.user, member, form.cleaned_data["role"]):
         messages.error(
             request,
             "Nothing was changed: only admins grant or remove the finance, manager and admin "
@@ -262,7 +259,7 @@ def end_sessions_view(request, slug, membership_id):
     member = get_object_or_404(
         Membership.objects.select_related("user"), pk=membership_id, program=program
     )
-    if not may_end_sessions(request.user, member.user):
+    if not policy.may_end_sessions(request.user, member.user):
         messages.error(
             request,
             "Nobody was signed out: they hold a staff role you do not outrank here or in "

@@ -11,12 +11,8 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accessprogram.console.permissions import (
-    ACCESS_CONTROL_ROLES,
-    program_for,
-    programs_for,
-    staff_required,
-)
+from accessprogram.access import policy
+from accessprogram.console.permissions import program_for, staff_required
 from accessprogram.feedback import bugs as bug_services
 from accessprogram.feedback import figures, selectors
 from accessprogram.feedback import services as feedback_services
@@ -37,11 +33,11 @@ def _viewing(request, slug):
 
 
 def _acting(request, slug):
-    return program_for(request.user, slug, roles=ACCESS_CONTROL_ROLES)
+    return program_for(request.user, slug, roles=policy.MANAGER)
 
 
 def _can_act(request, program) -> bool:
-    return programs_for(request.user, roles=ACCESS_CONTROL_ROLES).filter(pk=program.pk).exists()
+    return policy.can_act_on_program(request.user, program.pk, roles=policy.MANAGER)
 
 
 def _csv(lines: Iterable[str], filename: str) -> StreamingHttpResponse:
@@ -56,7 +52,7 @@ def _csv(lines: Iterable[str], filename: str) -> StreamingHttpResponse:
 @require_GET
 def index(request):
     rows = []
-    for program in programs_for(request.user):
+    for program in policy.staff_programs(request.user):
         rows.append(
             {
                 "program": program,

@@ -9,10 +9,11 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from accessprogram.access import policy
 from accessprogram.compensation import background
 from accessprogram.compensation.models import PayoutPeriod
 from accessprogram.compensation.money import CompensationError
-from accessprogram.console.permissions import FINANCE_ROLES, program_for, staff_required
+from accessprogram.console.permissions import program_for, staff_required
 from accessprogram.operations.models import BackgroundOperation
 from accessprogram.operations.selectors import latest_operation
 
@@ -34,7 +35,7 @@ def period_operation_of(period: PayoutPeriod) -> BackgroundOperation | None:
 @staff_required
 @require_POST
 def period_close(request, slug, period_id):
-    program = program_for(request.user, slug, roles=FINANCE_ROLES)
+    program = program_for(request.user, slug, roles=policy.FINANCE)
     period = get_object_or_404(PayoutPeriod, pk=period_id, program=program)
     if not ConfirmCloseForm(request.POST).is_valid():
         messages.error(request, "Nothing was changed: tick the confirmation to close the period.")

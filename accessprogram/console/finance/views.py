@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accessprogram.access import policy
 from accessprogram.compensation import payouts, rules
 from accessprogram.compensation.activity import activity_for
 from accessprogram.compensation.exports import batch_totals, payout_csv, payout_lines_to_pay
@@ -29,9 +30,7 @@ from accessprogram.compensation.services import (
 from accessprogram.compensation.statements import statement_for
 from accessprogram.compensation.views import statement_response
 from accessprogram.console.permissions import (
-    FINANCE_ROLES,
     program_for,
-    programs_for,
     staff_required,
 )
 from accessprogram.operations.models import BackgroundOperation
@@ -44,7 +43,7 @@ from .operations import ConfirmCloseForm, period_operation_of, queue_stipends
 
 
 def _program(request, slug):
-    return program_for(request.user, slug, roles=FINANCE_ROLES)
+    return program_for(request.user, slug, roles=policy.FINANCE)
 
 
 def _errors_text(form) -> str:
@@ -54,7 +53,7 @@ def _errors_text(form) -> str:
 @staff_required
 @require_GET
 def finance_home(request):
-    programs = programs_for(request.user, roles=FINANCE_ROLES).order_by("name")
+    programs = policy.staff_programs(request.user, roles=policy.FINANCE).order_by("name")
     if not programs:
         raise Http404("No finance role here.")
     if len(programs) == 1:

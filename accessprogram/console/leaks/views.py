@@ -1,6 +1,6 @@
 """Leak alerts and leak reports: evidence and decisions.
 
-Program managers and admins of the program only (ACCESS_CONTROL_ROLES); anyone else gets 404,
+Program managers and admins of the program only (policy.MANAGER); anyone else gets 404,
 as do alerts and reports of programs the user does not manage. Actions are POSTs; with htmx
 they answer the updated card, without it they redirect back to the list.
 """
@@ -13,11 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
-from accessprogram.access import leaks
+from accessprogram.access import leaks, policy
 from accessprogram.access.blocks import blocks_in_force
 from accessprogram.access.models import AccessBlock, LeakAlert, LeakReport
-from accessprogram.console.permissions import ACCESS_CONTROL_ROLES, programs_for
-from accessprogram.programs.view_access import staff_view
+from accessprogram.access.staff_views import staff_view
 
 ALERT_ACTIONS = {
     "acknowledge": (leaks.acknowledge_alert, "Alert acknowledged; the token stays suspended."),
@@ -32,7 +31,7 @@ REPORT_ACTIONS = {
 
 
 def _managed_programs(request):
-    programs = programs_for(request.user, roles=ACCESS_CONTROL_ROLES)
+    programs = policy.staff_programs(request.user, roles=policy.MANAGER)
     if not programs.exists():
         raise Http404("No leak console for you here.")
     return programs

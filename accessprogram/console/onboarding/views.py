@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accessprogram.access import policy
 from accessprogram.console.permissions import program_for, staff_required
 from accessprogram.operations.models import BackgroundOperation
 from accessprogram.operations.tasks import queue_invitation_import
@@ -24,13 +25,12 @@ from accessprogram.programs.models import (
 )
 from accessprogram.programs.services import OnboardingError, publish_agreement
 
-ONBOARDING_ROLES = (Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN)
 # Lists that grow with the program (invitations, testers yet to accept) are paged.
 PER_PAGE = 50
 
 
 def _managed_program(request, slug):
-    return program_for(request.user, slug, roles=ONBOARDING_ROLES)
+    return program_for(request.user, slug, roles=policy.MANAGER)
 
 
 class PublishAgreementForm(forms.Form):

@@ -5,17 +5,14 @@ started it: finance staff for closes and stipend runs, program managers for impo
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from accessprogram.console.permissions import FINANCE_ROLES, program_for, staff_required
+from accessprogram.access import policy
+from accessprogram.console.permissions import program_for, staff_required
 from accessprogram.operations.models import BackgroundOperation
-from accessprogram.programs.models import Membership
 
 ROLES_BY_KIND = {
-    BackgroundOperation.Kind.PAYOUT_CLOSE: FINANCE_ROLES,
-    BackgroundOperation.Kind.STIPEND_RUN: FINANCE_ROLES,
-    BackgroundOperation.Kind.INVITATION_IMPORT: (
-        Membership.Role.PROGRAM_MANAGER,
-        Membership.Role.ADMIN,
-    ),
+    BackgroundOperation.Kind.PAYOUT_CLOSE: policy.FINANCE,
+    BackgroundOperation.Kind.STIPEND_RUN: policy.FINANCE,
+    BackgroundOperation.Kind.INVITATION_IMPORT: policy.MANAGER,
 }
 
 

@@ -17,8 +17,9 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from accessprogram.access import policy
 from accessprogram.audit.services import record
-from accessprogram.console.permissions import programs_for, staff_required
+from accessprogram.console.permissions import staff_required
 from generation.provenance.trace import trace_file
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -116,8 +117,8 @@ def _trace_page(request, limit: UploadLimit | None):
     with tempfile.TemporaryDirectory(prefix="trace-", dir=settings.VAR_DIR) as directory:
         report = trace_file(_stored(upload, directory))
     seconds = time.monotonic() - started
-    visible = report.traced and (
-        programs_for(request.user).filter(pk=report.rendition.generation.program_id).exists()
+    visible = report.traced and policy.can_act_on_program(
+        request.user, report.rendition.generation.program_id
     )
     if visible:
         record(

@@ -5,16 +5,18 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accessprogram.console.permissions import programs_for, staff_required
+from accessprogram.access import policy
+from accessprogram.console.permissions import staff_required
 from review.queue import TURNAROUND_DAYS, program_service_levels, reviewer_service_levels
-from review.selectors import REVIEW_ROLES
 
 
 @staff_required
 @require_GET
 def service_levels(request):
     # Programs the reader staffs as a reviewer, manager or admin (finance sees no outputs).
-    program_ids = list(programs_for(request.user, roles=REVIEW_ROLES).values_list("pk", flat=True))
+    program_ids = list(
+        policy.staff_programs(request.user, roles=policy.REVIEW).values_list("pk", flat=True)
+    )
     now = timezone.now()
     programs = program_service_levels(program_ids=program_ids, now=now)
     reviewers = reviewer_service_levels(program_ids=program_ids, now=now)
