@@ -278,7 +278,8 @@ def test_every_bytes_route_for_every_caller(world, paused):
 def test_the_review_preview_follows_the_claim_when_a_program_is_paused(world):
     """The disagreement the policy resolved: a reviewer of a paused program could watch its
     previews but not claim its requests. Now both say no."""
-    from review.services import ReviewError, claim_next_share_request
+    from review.claims import claim_next_share_request
+    from review.services import ReviewError
 
     _set_totp(world["people"], True)
     reviewer = world["people"]["reviewer"]
