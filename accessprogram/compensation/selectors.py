@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accessprogram.programs.models import Membership, Program
 
-from .models import LedgerEntry, RateCard, TimeLog
+from .models import LedgerEntry, Payout, PayoutBatch, RateCard, TimeLog
 from .money import CENT
 
 # Earnings the minimum hourly rate is measured against: pay for testing work. Licence fees pay
@@ -157,3 +157,16 @@ def minimum_top_up(
         membership=membership, period_start=period_start, period_end=period_end, currency=currency
     )
     return max(Decimal("0.00"), owed - earned)
+
+
+def payout_totals(*, batch: PayoutBatch) -> list[tuple[str, dict[str, Decimal]]]:
+    """Per currency (sorted), what a batch's lines add up to and how much of it is paid: one
+    GROUP BY query however many lines the batch has."""
+    zero = Decimal("0.00")
+    rows = (
+        Payout.objects.filter(batch=batch)
+        .order_by("currency")
+        .values("currency")
+        .annotate(all=Sum("amount"), paid=Sum("amount", filter=Q(status=Payout.Status.PAID)))
+    )
+    return [(row["currency"], {"all": row["all"], "paid": row["paid"] or zero}) for row in rows]
