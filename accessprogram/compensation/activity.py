@@ -1,9 +1,9 @@
 """Evidence beside a time log: what the tester did on the platform while they say they tested.
 
 Compensation sits below generation and feedback, so it cannot count their rows itself. Higher
-layers register a provider here (the console does, in console/finance_views.py); each answers
-with a label and a count for one tester and time window. A provider that fails is left out
-rather than breaking the page.
+layers register a provider here (the console does, in console/activity.py); each answers with
+a label and, for a list of sessions (a tester and a time window each), a count per session. A
+provider that fails is left out rather than breaking the page.
 """
 
 import datetime
@@ -20,9 +20,12 @@ from .models import TimeLog
 logger = logging.getLogger(__name__)
 
 Window = tuple[datetime.datetime, datetime.datetime]
-# (membership, windows) -> for each window [start, end), the count of things done in it; one
-# query for all windows (see count_in_windows), so a page of sessions costs one query a provider.
-ActivityCounter = Callable[[Membership, list[Window]], list[int]]
+# A tester's session: whose, and when [start, end).
+Session = tuple[Membership, Window]
+# sessions -> for each session, the count of things its tester did in its window; one query
+# for all of them (see count_in_windows), so a page of sessions, of one tester or of many,
+# costs one query a provider.
+ActivityCounter = Callable[[list[Session]], list[int]]
 
 _providers: dict[str, ActivityCounter] = {}
 
@@ -46,35 +49,50 @@ def session_window(time_log: TimeLog) -> tuple[datetime.datetime, datetime.datet
     return time_log.started_at, time_log.started_at + datetime.timedelta(minutes=time_log.minutes)
 
 
-def count_in_windows(rows: QuerySet, field: str, windows: list[Window]) -> list[int]:
-    """How many of `rows` have `field` in each window [start, end): one aggregate query."""
-    if not windows:
+def count_in_windows(
+    rows: QuerySet, field: str, sessions: list[Session], *, owner: dict[str, str]
+) -> list[int]:
+    """How many of `rows` belong to each session's tester and have `field` in its window:
+    one aggregate query. `owner` maps a field of `rows` to the membership attribute it must
+    equal, e.g. {"tester_id": "user_id", "program_id": "program_id"}."""
+    if not sessions:
         return []
-    # Only rows inside some window are read (an index on `field` narrows them).
+
+    def of(membership: Membership) -> Q:
+        return Q(**{field_name: getattr(membership, attr) for field_name, attr in owner.items()})
+
+    testers = Q()
+    for membership in {membership.pk: membership for membership, _ in sessions}.values():
+        testers |= of(membership)
+    # Only these testers' rows inside some window are read (indexes on owner and `field`).
     rows = rows.filter(
+        testers,
         **{
-            f"{field}__gte": min(start for start, _ in windows),
-            f"{field}__lt": max(end for _, end in windows),
-        }
+            f"{field}__gte": min(start for _, (start, _) in sessions),
+            f"{field}__lt": max(end for _, (_, end) in sessions),
+        },
     )
     counts = rows.aggregate(
         **{
-            f"w{i}": Count("pk", filter=Q(**{f"{field}__gte": start, f"{field}__lt": end}))
-            for i, (start, end) in enumerate(windows)
+            f"s{i}": Count(
+                "pk", filter=of(membership) & Q(**{f"{field}__gte": start, f"{field}__lt": end})
+            )
+            for i, (membership, (start, end)) in enumerate(sessions)
         }
     )
-    return [counts[f"w{i}"] for i in range(len(windows))]
+    return [counts[f"s{i}"] for i in range(len(sessions))]
 
 
 def activity_for_many(time_logs: list[TimeLog]) -> list[list[Activity]]:
-    """activity_for of each of one member's time logs, in one query per provider."""
+    """activity_for of each time log (of one tester or of many), in one query per provider;
+    each log's membership is read, so select it with the logs."""
     if not time_logs:
         return []
-    windows = [session_window(log) for log in time_logs]
+    sessions = [(log.membership, session_window(log)) for log in time_logs]
     found: list[list[Activity]] = [[] for _ in time_logs]
     for label, counter in _providers.items():
         try:
-            counts = [int(c) for c in counter(time_logs[0].membership, windows)]
+            counts = [int(c) for c in counter(sessions)]
         except Exception:  # a broken provider must not hide the log or the other evidence
             logger.exception("activity provider %r failed", label)
             continue
