@@ -14,22 +14,22 @@ from generation.models import Generation
 
 def _generations(sessions) -> list[int]:
     owner = {"tester_id": "user_id", "program_id": "program_id"}
-    return count_in_windows(Generation.objects.all(), "created_at", sessions, owner=owner)
+    return count_in_windows(Generation, "created_at", sessions, owner=owner)
 
 
 def _forms_answered(sessions) -> list[int]:
     owner = {"membership_id": "pk"}
-    return count_in_windows(FormResponse.objects.all(), "submitted_at", sessions, owner=owner)
+    return count_in_windows(FormResponse, "submitted_at", sessions, owner=owner)
 
 
 def _outputs_rated(sessions) -> list[int]:
     owner = {"tester_id": "user_id", "program_id": "program_id"}
-    return count_in_windows(QuickRating.objects.all(), "created_at", sessions, owner=owner)
+    return count_in_windows(QuickRating, "created_at", sessions, owner=owner)
 
 
 def _bugs_filed(sessions) -> list[int]:
     owner = {"membership_id": "pk"}
-    return count_in_windows(BugReport.objects.all(), "created_at", sessions, owner=owner)
+    return count_in_windows(BugReport, "created_at", sessions, owner=owner)
 
 
 def _access_withdrawn(membership) -> str | None:
