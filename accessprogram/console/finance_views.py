@@ -226,9 +226,11 @@ def period_page(request, slug, period_id):
     batch = getattr(period, "batch", None)
     lines = None
     if batch:
+        # In the order of the batch's unique index (batch, membership, currency): a page is
+        # read from the index, where sorting by email sorted every line of the batch first.
         lines = Paginator(
             batch.lines.select_related("membership__user", "decided_by", "batch__period").order_by(
-                "currency", "membership__user__email", "pk"
+                "membership_id", "currency"
             ),
             LINES_PER_PAGE,
         ).get_page(request.GET.get("page"))
