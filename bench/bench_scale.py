@@ -1,41 +1,36 @@
 """Every page at the scale of a large program: time and queries per page.
 
-    .venv/bin/python bench/bench_scale.py [--testers 10000] [--rounds 3] [--keep]
+    .venv/bin/python bench/bench_scale.py [--testers 10000] [--rounds 3] [--keep] [--reuse NAME]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/scale  (same command, on PostgreSQL)
 
-Seeds one program with bulk inserts (bulk_create in batches), for `testers` T (10,000 by
-default; every other count scales with it): 20 cohorts, 5T API tokens, 10T generations (T/10
-queued; one tester holds T/2 of them), 2T share requests, 5 feedback forms with T responses
-each (5T responses, 25T answers), 20T ledger entries, 10T audit records, T invitations, T/10
-time logs, T/20 bug reports and applications, and two agreement versions (the newest accepted
-by one tester only: the console's "not yet accepted" list is every other tester).
-Ledger and audit rows go in through a plain QuerySet: their managers refuse bulk writes, which
-matters for the app, not for a seeded bench (the audit chain's hashes are placeholders).
-
-Then it fetches every console, review, feedback and portal page and the API list with
-django.test.Client (a program admin, force_login, staff MFA not required; a tester for portal
-pages; a token for /v1) and prints `page | rows | ms | queries` (ms: median of `rounds`),
-the peak RSS growth of a process streaming the feedback responses CSV, and one last line:
-`scale: N pages over 300 ms, M pages over 30 queries`.
+Seeds one program with bulk inserts (see scale_seed: 10,000 testers by default, every other
+count scaled with them), then fetches every console, review, feedback, finance and portal page
+and the API list with django.test.Client (a program admin, force_login, staff MFA not required;
+a tester for portal pages; a token for /v1) and prints `page | rows | ms | queries` (ms: median
+of `rounds`), the peak RSS growth of a process streaming the feedback responses CSV, and one
+last line: `scale: N pages over 300 ms, M pages over 30 queries`.
 
 SQLite in a temp dir by default; with DATABASE_URL naming a PostgreSQL server a throwaway
-database is created there and dropped at the end (the role needs CREATEDB).
+database is created there and dropped at the end (the role needs CREATEDB). Seeding 10,000
+testers takes minutes: `--reuse NAME` keeps the seeded database NAME (on the PostgreSQL server,
+or a SQLite file in the temp dir) and the next run with the same NAME migrates it and measures
+again without seeding (--testers is then what was seeded).
 """
 
 import argparse
 import multiprocessing
+import os
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from bench_auth import create_database, destroy_database, prepare_environment
+from scale_seed import load, seed, seeded_testers
 
-BATCH = 5000
 SLOW_MS = 300
 MANY_QUERIES = 30
 
@@ -45,302 +40,33 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--testers", type=int, default=10_000, help="default 10000")
     parser.add_argument("--rounds", type=int, default=3, help="fetches per page (median)")
     parser.add_argument("--keep", action="store_true", help="keep the database and temp dir")
+    parser.add_argument(
+        "--reuse", metavar="NAME", help="seed database NAME once, keep it, measure it again"
+    )
     return parser.parse_args()
 
 
-def bulk(model, rows, *, plain=False):
-    """bulk_create in batches; `plain` bypasses a manager that refuses bulk writes."""
-    from django.db.models import QuerySet
+def use_kept_database(name: str) -> str:
+    """Point the default connection at database `name`, created if missing, migrated; returns
+    its DATABASE_URL for subprocesses."""
+    from django.core.management import call_command
+    from django.db import connection
 
-    objects = QuerySet(model) if plain else model.objects
-    created = []
-    rows = list(rows)
-    for start in range(0, len(rows), BATCH):
-        created += objects.bulk_create(rows[start : start + BATCH])
-    return created
-
-
-def seed(testers: int) -> dict:
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
-
-    from accessprogram.access import tokens
-    from accessprogram.access.models import ApiToken
-    from accessprogram.access.services import issue_token
-    from accessprogram.audit.models import AuditChainHead, AuditRecord
-    from accessprogram.compensation.models import LedgerEntry, PayoutPeriod, TimeLog
-    from accessprogram.feedback.models import (
-        Answer,
-        BugReport,
-        FeedbackForm,
-        FormResponse,
-        Question,
-    )
-    from accessprogram.programs.models import (
-        Agreement,
-        AgreementAcceptance,
-        Application,
-        Cohort,
-        Invitation,
-        Membership,
-        Program,
-    )
-    from generation.models import Generation
-    from review.models import ReviewDecision, ShareLink, ShareRequest
-
-    now = timezone.now()
-    T = testers
-    User = get_user_model()
-    program = Program.objects.create(name="Scale program", slug="scale")
-    admin = User.objects.create(username="admin", email="admin@example.com", password="!")
-    Membership.objects.create(user=admin, program=program, role=Membership.Role.ADMIN)
-    cohorts = bulk(Cohort, (Cohort(program=program, name=f"Wave {i:02d}") for i in range(20)))
-    users = bulk(
-        User,
-        (User(username=f"t{i}", email=f"t{i}@example.com", password="!") for i in range(T)),
-    )
-    members = bulk(
-        Membership,
-        (Membership(user=u, program=program, cohort=cohorts[i % 20]) for i, u in enumerate(users)),
-    )
-    portal = members[0]  # the tester whose portal pages are fetched: T/2 generations
-    v1, v2 = (
-        Agreement.objects.create(program=program, version=v, text=f"v{v}", published_at=now)
-        for v in (1, 2)
-    )
-    bulk(AgreementAcceptance, (AgreementAcceptance(user=u, agreement=v1) for u in users))
-    AgreementAcceptance.objects.create(user=portal.user, agreement=v2)
-
-    secret = issue_token(membership=portal, name="bench").secret
-    bulk(
-        ApiToken,
-        (
-            ApiToken(
-                membership=members[i % T],
-                name=f"t{i}",
-                display_prefix=tokens.display_prefix(s := tokens.generate()),
-                digest=tokens.digest(s),
-            )
-            for i in range(5 * T - 1)
-        ),
-    )
-
-    def generation(i, tester, status):
-        done = status == Generation.Status.COMPLETED
-        return Generation(
-            tester=tester.user,
-            program=program,
-            prompt=f"a lighthouse in fog, take {i}",
-            seed=i,
-            status=status,
-            created_at=now - timedelta(minutes=i % 50_000),
-            completed_at=now - timedelta(minutes=i % 50_000) if done else None,
-        )
-
-    queued, own = T // 10, T // 2
-    rows = []
-    for i in range(10 * T):
-        tester = portal if i < own else members[i % T]
-        status = Generation.Status.QUEUED if i >= 10 * T - queued else Generation.Status.COMPLETED
-        rows.append(generation(i, tester, status))
-    generations = bulk(Generation, rows)
-
-    shared = generations[: 2 * T]  # the portal tester's own come first: they share too
-    states = [
-        ShareRequest.Status.PENDING,
-        ShareRequest.Status.APPROVED,
-        ShareRequest.Status.REJECTED,
-    ]
-    requests = bulk(
-        ShareRequest,
-        (
-            ShareRequest(
-                generation=g,
-                requested_by_id=g.tester_id,
-                program=program,
-                intended_use="portfolio",
-                destination="site",
-                status=states[i % 3],
-                created_at=now - timedelta(hours=1 + i % 200),
-                decided_at=None if i % 3 == 0 else now - timedelta(hours=i % 100),
-            )
-            for i, g in enumerate(shared)
-        ),
-    )
-    decided = [r for r in requests if r.status != ShareRequest.Status.PENDING]
-    bulk(
-        ReviewDecision,
-        (
-            ReviewDecision(
-                share_request=r,
-                reviewer=admin,
-                outcome="approve" if r.status == ShareRequest.Status.APPROVED else "reject",
-                reason_code="" if r.status == ShareRequest.Status.APPROVED else "quality",
-                created_at=r.decided_at,
-            )
-            for r in decided
-        ),
-    )
-    bulk(
-        ShareLink,
-        (ShareLink(share_request=r) for r in decided if r.status == ShareRequest.Status.APPROVED),
-    )
-
-    forms = bulk(
-        FeedbackForm,
-        (
-            FeedbackForm(
-                program=program,
-                title=f"Week {i}",
-                opens_at=now - timedelta(days=7),
-                closes_at=now + timedelta(days=7),
-                status=FeedbackForm.Status.PUBLISHED,
-                published_at=now,
-                created_by=admin,
-            )
-            for i in range(5)
-        ),
-    )
-    kinds = [
-        (Question.Kind.RATING, []),
-        (Question.Kind.SINGLE, ["4 s", "8 s", "12 s"]),
-        (Question.Kind.MULTIPLE, ["motion", "faces", "text"]),
-        (Question.Kind.SHORT, []),
-        (Question.Kind.LONG, []),
-    ]
-    questions = bulk(
-        Question,
-        (
-            Question(form=f, position=p, kind=k, label=f"Q{p} {k}", options=o)
-            for f in forms
-            for p, (k, o) in enumerate(kinds)
-        ),
-    )
-    for form_index, form in enumerate(forms):
-        responses = bulk(
-            FormResponse, (FormResponse(form=form, membership=m, completed_at=now) for m in members)
-        )
-        values = [
-            lambda i: 1 + i % 5,
-            lambda i: ["4 s", "8 s", "12 s"][i % 3],
-            lambda i: [["motion"], ["motion", "faces"], []][i % 3],
-            lambda i: f"word {i}",
-            lambda i: f"A longer remark about take {i}, what worked and what did not.",
-        ]
-        own_questions = questions[form_index * 5 : form_index * 5 + 5]
-        bulk(
-            Answer,
-            (
-                Answer(response=r, question=q, value=value(i))
-                for i, r in enumerate(responses)
-                for q, value in zip(own_questions, values, strict=True)
-            ),
-        )
-
-    kinds_paid = [LedgerEntry.Kind.AWARD_FORM, LedgerEntry.Kind.AWARD_BUG, LedgerEntry.Kind.PAYOUT]
-    bulk(
-        LedgerEntry,
-        (
-            LedgerEntry(
-                membership=portal if i < 500 else members[i % T],
-                program=program,
-                kind=kinds_paid[i % 3],
-                amount=Decimal("-5.00") if i % 3 == 2 else Decimal("12.50"),
-                currency=["USD", "EUR"][i % 2],
-                idempotency_key=f"seed-{i}",
-                created_at=now - timedelta(days=i % 400),
-            )
-            for i in range(20 * T)
-        ),
-        plain=True,
-    )
-    written = AuditRecord.objects.count()  # issuing the token above wrote real records
-    bulk(
-        AuditRecord,
-        (
-            AuditRecord(
-                sequence=written + i + 1,
-                occurred_at=now - timedelta(seconds=10 * T - i),
-                actor=admin,
-                action="token.issued",
-                target_type="api_token",
-                target_id=str(i),
-                prev_hash="0" * 64,
-                hash="0" * 64,
-            )
-            for i in range(10 * T)
-        ),
-        plain=True,
-    )
-    AuditChainHead.objects.update_or_create(
-        defaults={"sequence": written + 10 * T, "hash": "0" * 64}
-    )
-
-    invite_states = list(Invitation.Status)
-    bulk(
-        Invitation,
-        (
-            Invitation(
-                program=program,
-                cohort=cohorts[i % 20],
-                email=f"guest{i}@example.com",
-                digest=f"{i:064d}",
-                status=invite_states[i % len(invite_states)],
-                expires_at=now + timedelta(days=7 - i % 14),
-            )
-            for i in range(T)
-        ),
-    )
-    bulk(
-        TimeLog,
-        (
-            TimeLog(
-                membership=portal if i < 30 else members[i % T],
-                started_at=now - timedelta(days=i % 60, hours=2),
-                minutes=90,
-                description="long prompts",
-            )
-            for i in range(max(T // 10, 30))
-        ),
-    )
-    bugs = bulk(
-        BugReport,
-        (
-            BugReport(
-                program=program,
-                membership=members[i % T],
-                reporter=members[i % T].user,
-                title=f"Bug {i}",
-                steps="s",
-                expected="e",
-                actual="a",
-            )
-            for i in range(T // 20)
-        ),
-    )
-    bulk(
-        Application,
-        (
-            Application(program=program, name=f"Applicant {i}", email=f"a{i}@example.com")
-            for i in range(T // 20)
-        ),
-    )
-    first_day = now.date().replace(day=1)
-    period = PayoutPeriod.objects.create(
-        program=program, start=first_day, end=first_day + timedelta(days=27)
-    )
-    return {
-        "program": program,
-        "admin": admin,
-        "portal": portal,
-        "secret": secret,
-        "form": forms[0],
-        "bug": bugs[0],
-        "request": decided[0],
-        "generation": generations[0],
-        "period": period,
-        "invitations": T,
-    }
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE DATABASE "{name}"')
+        connection.close()
+        connection.settings_dict["NAME"] = name
+        url = urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}"))
+    else:
+        path = Path(tempfile.gettempdir()) / f"bench-scale-{name}.sqlite3"
+        connection.close()
+        connection.settings_dict["NAME"] = str(path)
+        url = f"sqlite:///{path}"
+    call_command("migrate", verbosity=0)
+    return url
 
 
 def pages(data: dict, testers: int) -> list[tuple[str, str, str, int]]:
@@ -352,6 +78,7 @@ def pages(data: dict, testers: int) -> list[tuple[str, str, str, int]]:
     B = f"/console/feedback/{slug}"
     form = f"{B}/forms/{data['form'].pk}"
     member, period = data["portal"].pk, data["period"].pk
+    closed = data["closed_period"].pk
     return [
         ("console dashboard", "admin", "/console/", 10 * T),
         ("console program", "admin", f"{P}/", T),
@@ -366,9 +93,10 @@ def pages(data: dict, testers: int) -> list[tuple[str, str, str, int]]:
         ("finance home", "admin", "/console/finance/", 1),
         ("finance program", "admin", f"{F}/", 20 * T),
         ("finance rate cards", "admin", f"{F}/rate-cards/", 0),
-        ("finance time logs (not fixed here)", "admin", f"{F}/time-logs/", T // 10),
-        ("finance periods (not fixed here)", "admin", f"{F}/periods/", 1),
-        ("finance period (not fixed here)", "admin", f"{F}/periods/{period}/", T),
+        ("finance time logs", "admin", f"{F}/time-logs/", T // 10),
+        ("finance periods", "admin", f"{F}/periods/", 2),
+        ("finance period (open)", "admin", f"{F}/periods/{period}/", T),
+        ("finance period (closed)", "admin", f"{F}/periods/{closed}/", T),
         ("finance ledger", "admin", f"{F}/ledger/", 20 * T),
         ("finance statement", "admin", f"{F}/periods/{period}/statements/{member}/", 500),
         ("feedback index", "admin", "/console/feedback/", 5 * T),
@@ -443,7 +171,6 @@ def _stream_csv(env: dict, url: str, admin_id: int, out) -> None:
 
 
 def csv_rss_growth(url: str, admin_id: int) -> tuple[int, int]:
-    import os
 
     env = {
         "DATABASE_URL": os.environ["BENCH_DATABASE_URL"],
@@ -459,11 +186,42 @@ def csv_rss_growth(url: str, admin_id: int) -> tuple[int, int]:
     return peak - before, size
 
 
+def prepare_data(args) -> tuple[dict, int, str | None]:
+    """(seeded data, testers, the database to destroy at the end or None to keep it)."""
+    from django.db import connection
+
+    if args.reuse:
+        os.environ["BENCH_DATABASE_URL"] = use_kept_database(args.reuse)
+        testers = seeded_testers()
+        if testers:
+            print(f"reusing {args.reuse}: {testers} testers ({connection.vendor})")
+            return load(), testers, None
+        original = None
+    else:
+        url, original = create_database("bench_scale")
+        os.environ["BENCH_DATABASE_URL"] = url
+    began = time.monotonic()
+    data = seed(args.testers)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")  # as autovacuum would have, on a live table
+    took = time.monotonic() - began
+    print(f"seeded {args.testers} testers in {took:.0f} s ({connection.vendor})")
+    return data, args.testers, original
+
+
+def report(rows: list[tuple[str, int, float, int, int]]) -> None:
+    width = max(len(r[0]) for r in rows)
+    print(f"{'page':<{width}} | {'rows':>7} | {'ms':>8} | queries")
+    for name, count, ms, queries, status in rows:
+        flag = "" if status == 200 else f"  (HTTP {status})"
+        print(f"{name:<{width}} | {count:>7} | {ms:>8.1f} | {queries:>7}{flag}")
+
+
 def main() -> int:
     args = parse_args()
     var_dir = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     prepare_environment(var_dir)
-    import os
 
     import django
 
@@ -475,31 +233,20 @@ def main() -> int:
     setup_test_environment()
     settings.STAFF_MFA_REQUIRED = False  # as the tests do: the admin's second factor is assumed
 
-    url, original = create_database("bench_scale")
-    os.environ["BENCH_DATABASE_URL"] = url
+    original = None
     try:
-        began = time.monotonic()
-        data = seed(args.testers)
-        from django.db import connection
-
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE")  # as autovacuum would have, on a live table
-        took = time.monotonic() - began
-        print(f"seeded {args.testers} testers in {took:.0f} s ({connection.vendor})")
+        data, testers, original = prepare_data(args)
         clients = {"admin": Client(), "tester": Client(), "api": Client()}
         clients["admin"].force_login(data["admin"])
         clients["tester"].force_login(data["portal"].user)
         clients["api"].defaults["HTTP_AUTHORIZATION"] = f"Bearer {data['secret']}"
+        for who, client in clients.items():  # one-time costs (imports, templates) apart
+            client.get("/v1/videos" if who == "api" else "/")
         rows = []
-        for name, who, path, count in pages(data, args.testers):
+        for name, who, path, count in pages(data, testers):
             status, ms, queries = measure(clients[who], path, args.rounds)
             rows.append((name, count, ms, queries, status))
-        width = max(len(r[0]) for r in rows)
-        print(f"{'page':<{width}} | {'rows':>7} | {'ms':>8} | queries")
-        for name, count, ms, queries, status in rows:
-            flag = "" if status == 200 else f"  (HTTP {status})"
-            print(f"{name:<{width}} | {count:>7} | {ms:>8.1f} | {queries:>7}{flag}")
+        report(rows)
         form_csv = f"/console/feedback/{data['program'].slug}/forms/{data['form'].pk}/responses.csv"
         growth, size = csv_rss_growth(form_csv, data["admin"].pk)
         print(
@@ -510,11 +257,12 @@ def main() -> int:
         chatty = sum(1 for r in rows if r[3] > MANY_QUERIES)
         print(f"scale: {slow} pages over {SLOW_MS} ms, {chatty} pages over {MANY_QUERIES} queries")
     finally:
-        if not args.keep:
-            from django.db import connections
+        from django.db import connections
 
-            connections.close_all()
+        connections.close_all()
+        if original is not None and not args.keep:
             destroy_database(original)
+        if not args.keep:
             shutil.rmtree(var_dir, ignore_errors=True)
     return 0
 

@@ -104,6 +104,15 @@ class ShareRequest(models.Model):
                 condition=models.Q(status="pending", claimed_by__isnull=False),
                 name="share_request_leases",
             ),
+            # The reviewer queue's "recently decided", newest first: read from the top of this
+            # instead of sorting every decided request of the program.
+            models.Index(
+                fields=["program", "-decided_at", "-id"],
+                condition=models.Q(
+                    status__in=["approved", "rejected", "changes_requested", "revoked"]
+                ),
+                name="share_request_decided_recent",
+            ),
         ]
 
     def __str__(self):

@@ -2,12 +2,13 @@
 requests and turnaround (request created -> decision)."""
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from accessprogram.access import policy
@@ -78,16 +79,21 @@ class PendingRow:
     lease_left: timedelta | None = field(default=None)
 
 
-def pending_rows(*, reviewer, now=None, limit: int = 200) -> list[PendingRow]:
-    now = now or timezone.now()
-    late = overdue_before(now)
-    requests = (
+def pending_share_requests(*, reviewer) -> QuerySet[ShareRequest]:
+    """Everything waiting in the programs `reviewer` reviews, oldest first, to be paged."""
+    return (
         ShareRequest.objects.filter(
             status=Status.PENDING, program_id__in=policy.reviewable_program_ids(reviewer)
         )
         .select_related("program", "generation", "requested_by", "claimed_by")
-        .order_by("created_at", "id")[:limit]
+        .order_by("created_at", "id")
     )
+
+
+def pending_rows(*, requests: Iterable[ShareRequest], reviewer, now=None) -> list[PendingRow]:
+    """One page of pending_share_requests, with what `reviewer` may do about each."""
+    now = now or timezone.now()
+    late = overdue_before(now)
     rows = []
     for r in requests:
         held = r.claimed_by_id is not None and r.lease_expires_at > now

@@ -9,6 +9,7 @@ from datetime import timedelta
 from functools import wraps
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,6 +21,8 @@ from accessprogram.access.staff_views import staff_view
 from . import approvals, claims, queue, selectors, services
 from .forms import REASON_LABELS, DecisionForm, RevokeForm
 from .models import ShareRequest
+
+PENDING_PER_PAGE = 50  # pending requests on a page of the queue
 
 
 def reviewer_required(view):
@@ -44,12 +47,15 @@ def _request_or_404(request, pk) -> ShareRequest:
 @require_GET
 def queue_page(request):
     now = timezone.now()
+    page = Paginator(queue.pending_share_requests(reviewer=request.user), PENDING_PER_PAGE)
+    page = page.get_page(request.GET.get("page"))
     return render(
         request,
         "review/queue.html",
         {
             "programs": queue.program_overview(reviewer=request.user, now=now),
-            "pending": queue.pending_rows(reviewer=request.user, now=now),
+            "page": page,
+            "pending": queue.pending_rows(requests=page, reviewer=request.user, now=now),
             "held": selectors.held_share_requests(reviewer=request.user, now=now),
             "decided": queue.recently_decided(reviewer=request.user),
             "sla_hours": queue.sla_hours(),

@@ -16,10 +16,12 @@ from django.utils.module_loading import import_string
 from accessprogram.programs.models import Membership
 
 Window = tuple[datetime.datetime, datetime.datetime]
-# (membership, windows) -> for each window [start, end), the count of things done in it; one
-# query for all windows (see activity.count_in_windows), so a page of sessions costs one query
-# a counter.
-ActivityCounter = Callable[[Membership, list[Window]], list[int]]
+# A tester's session: whose, and when [start, end).
+Session = tuple[Membership, Window]
+# sessions -> for each session, the count of things its tester did in its window; one query for
+# all of them (see activity.count_in_windows), so a page of sessions, of one tester or of many,
+# costs one query a counter.
+ActivityCounter = Callable[[list[Session]], list[int]]
 
 
 class DefaultCompensationAdapter:

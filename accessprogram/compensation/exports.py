@@ -13,7 +13,6 @@ apostrophe; only names, emails and memos can start that way, never amounts.
 import csv
 import io
 from collections.abc import Iterable
-from decimal import Decimal
 
 from accessprogram.spreadsheet import safe_cell
 
@@ -42,17 +41,6 @@ def payout_lines_to_pay(batch: PayoutBatch):
         .select_related("membership__user", "batch__period__program")
         .order_by("currency", "membership__user__email", "pk")
     )
-
-
-def batch_totals(lines) -> list[tuple[str, dict[str, Decimal]]]:
-    """Per currency, what the lines add up to and how much of it is paid."""
-    totals: dict[str, dict[str, Decimal]] = {}
-    for line in lines:
-        total = totals.setdefault(line.currency, {"all": Decimal("0.00"), "paid": Decimal("0.00")})
-        total["all"] += line.amount
-        if line.status == Payout.Status.PAID:
-            total["paid"] += line.amount
-    return sorted(totals.items())
 
 
 def payout_csv(batch: PayoutBatch) -> str:

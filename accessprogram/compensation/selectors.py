@@ -7,13 +7,13 @@ rules.py; here they are applied to one tester's ledger.
 import datetime
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from accessprogram.programs.models import Membership, Program
 
 from .bulk import sum_cents
-from .models import LedgerEntry, RateCard, TimeLog
+from .models import LedgerEntry, Payout, PayoutBatch, RateCard, TimeLog
 from .money import from_cents
 from .rules import floor_earnings, floor_owed, period_bounds, top_up
 
@@ -99,3 +99,16 @@ def minimum_top_up(
         membership=membership, period_start=period_start, period_end=period_end, currency=currency
     )
     return top_up(owed=floor_owed(floor_per_hour=floor_per_hour, minutes=minutes), earned=earned)
+
+
+def payout_totals(*, batch: PayoutBatch) -> list[tuple[str, dict[str, Decimal]]]:
+    """Per currency (sorted), what a batch's lines add up to and how much of it is paid: one
+    GROUP BY query however many lines the batch has."""
+    zero = Decimal("0.00")
+    rows = (
+        Payout.objects.filter(batch=batch)
+        .order_by("currency")
+        .values("currency")
+        .annotate(all=Sum("amount"), paid=Sum("amount", filter=Q(status=Payout.Status.PAID)))
+    )
+    return [(row["currency"], {"all": row["all"], "paid": row["paid"] or zero}) for row in rows]

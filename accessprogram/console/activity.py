@@ -11,28 +11,24 @@ from accessprogram.feedback.models import BugReport, FormResponse, QuickRating
 from generation.models import Generation
 
 
-def _generations(membership, windows) -> list[int]:
-    generations = Generation.objects.filter(
-        tester_id=membership.user_id, program_id=membership.program_id
-    )
-    return count_in_windows(generations, "created_at", windows)
+def _generations(sessions) -> list[int]:
+    owner = {"tester_id": "user_id", "program_id": "program_id"}
+    return count_in_windows(Generation, "created_at", sessions, owner=owner)
 
 
-def _forms_answered(membership, windows) -> list[int]:
-    responses = FormResponse.objects.filter(membership=membership)
-    return count_in_windows(responses, "submitted_at", windows)
+def _forms_answered(sessions) -> list[int]:
+    owner = {"membership_id": "pk"}
+    return count_in_windows(FormResponse, "submitted_at", sessions, owner=owner)
 
 
-def _outputs_rated(membership, windows) -> list[int]:
-    ratings = QuickRating.objects.filter(
-        tester_id=membership.user_id, program_id=membership.program_id
-    )
-    return count_in_windows(ratings, "created_at", windows)
+def _outputs_rated(sessions) -> list[int]:
+    owner = {"tester_id": "user_id", "program_id": "program_id"}
+    return count_in_windows(QuickRating, "created_at", sessions, owner=owner)
 
 
-def _bugs_filed(membership, windows) -> list[int]:
-    bugs = BugReport.objects.filter(membership=membership)
-    return count_in_windows(bugs, "created_at", windows)
+def _bugs_filed(sessions) -> list[int]:
+    owner = {"membership_id": "pk"}
+    return count_in_windows(BugReport, "created_at", sessions, owner=owner)
 
 
 class ConsoleCompensationAdapter(DefaultCompensationAdapter):

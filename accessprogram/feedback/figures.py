@@ -1,17 +1,19 @@
 """Staff figures: response rates, answer distributions, quick ratings, bug counts; CSV exports."""
 
 import csv
+import datetime
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, JSONField, OuterRef, Q, Subquery
 
 from accessprogram.compensation.models import Severity
 from accessprogram.programs.models import Membership, Program
 from accessprogram.spreadsheet import safe_cell
 
+from .export_sql import AnswersByQuestion, IsoTimestamp, iso_text
 from .models import Answer, BugReport, FeedbackForm, FormResponse, Question, QuickRating
 
 RATINGS = (1, 2, 3, 4, 5)
@@ -35,14 +37,42 @@ def eligible_testers(*, form: FeedbackForm) -> int:
     return testers.count()
 
 
-def response_rate(*, form: FeedbackForm) -> tuple[int, int, Decimal | None]:
-    """(completed responses, eligible testers, percent or None)."""
-    responses = FormResponse.objects.filter(form=form, completed_at__isnull=False).count()
-    eligible = eligible_testers(form=form)
+def _rate(responses: int, eligible: int) -> tuple[int, int, Decimal | None]:
     if not eligible:
         return responses, eligible, None
     percent = (Decimal(100) * responses / eligible).quantize(Decimal("0.1"), ROUND_HALF_UP)
     return responses, eligible, percent
+
+
+def response_rate(*, form: FeedbackForm) -> tuple[int, int, Decimal | None]:
+    """(completed responses, eligible testers, percent or None)."""
+    responses = FormResponse.objects.filter(form=form, completed_at__isnull=False).count()
+    return _rate(responses, eligible_testers(form=form))
+
+
+def response_rates(
+    *, program: Program, forms: list[FeedbackForm]
+) -> dict[int, tuple[int, int, Decimal | None]]:
+    """response_rate of each of the program's `forms` (annotated with `response_count`, see
+    selectors.program_forms), by form id: active testers counted per cohort in one GROUP BY,
+    whatever the number of forms."""
+    per_cohort = dict(
+        Membership.objects.filter(
+            program=program, role=Membership.Role.TESTER, status=Membership.Status.ACTIVE
+        )
+        .order_by()
+        .values("cohort_id")
+        .annotate(n=Count("id"))
+        .values_list("cohort_id", "n")
+    )
+    everyone = sum(per_cohort.values())
+    return {
+        form.pk: _rate(
+            form.response_count,
+            per_cohort.get(form.cohort_id, 0) if form.cohort_id else everyone,
+        )
+        for form in forms
+    }
 
 
 def question_figures(*, form: FeedbackForm) -> list[QuestionFigure]:
@@ -121,7 +151,7 @@ def _answer_text(question: Question, value) -> str:
     return str(value)
 
 
-CSV_BATCH = 2000  # responses read (and their answers fetched) per query
+CSV_BATCH = 2000  # responses read (with their answers) per query
 
 
 class _Line:
@@ -131,39 +161,39 @@ class _Line:
         return text
 
 
-RESPONSE_COLUMNS = (
-    "pk",
-    "membership__user__username",
-    "membership__user__email",
-    "membership__cohort__name",
-    "submitted_at",
-    "updated_at",
-    "completed_at",
-)
-
-
 def _response_batches(form: FeedbackForm):
     """The form's responses in (submitted_at, id) order, CSV_BATCH at a time by keyset (index
-    feedback_response_export), as plain tuples with their answers: two queries a batch, and
-    never more than one batch in memory."""
+    feedback_response_export), as plain tuples: tester, times as text and the answers as one
+    object per response, all built by the database. One query a batch, and never more than
+    one batch in memory."""
+    answers = (
+        Answer.objects.filter(response=OuterRef("pk"))
+        .order_by()
+        .values("response")
+        .annotate(by_question=AnswersByQuestion("question_id", "value"))
+        .values("by_question")
+    )
     responses = (
         FormResponse.objects.filter(form=form)
         .order_by("submitted_at", "id")
-        .values_list(*RESPONSE_COLUMNS)
+        .values_list(
+            "pk",
+            "membership__user__username",
+            "membership__user__email",
+            "membership__cohort__name",
+            IsoTimestamp("submitted_at"),
+            IsoTimestamp("updated_at"),
+            IsoTimestamp("completed_at"),
+            Subquery(answers, output_field=JSONField()),
+        )
     )
     after = Q()
     while True:
         batch = list(responses.filter(after)[:CSV_BATCH])
         if not batch:
             return
-        answers: dict[tuple[int, int], object] = {
-            (response_id, question_id): value
-            for response_id, question_id, value in Answer.objects.filter(
-                response__in=[row[0] for row in batch]
-            ).values_list("response_id", "question_id", "value")
-        }
-        yield batch, answers
-        last_id, last_at = batch[-1][0], batch[-1][4]
+        yield batch
+        last_id, last_at = batch[-1][0], datetime.datetime.fromisoformat(batch[-1][4])
         # The range condition lets the index seek; the OR breaks ties on equal times.
         after = Q(submitted_at__gte=last_at) & (Q(submitted_at__gt=last_at) | Q(id__gt=last_id))
 
@@ -172,13 +202,13 @@ def responses_csv(*, form: FeedbackForm) -> Iterator[str]:
     """One row per response, one column per question (in the form's order), as CSV text
     produced batch by batch while it is sent (a StreamingHttpResponse): memory stays flat
     however many responses the form has."""
-    questions = list(form.questions.all())
+    questions = [(str(q.pk), q) for q in form.questions.all()]
     writer = csv.writer(_Line())
     yield writer.writerow(
         ["response_id", "tester", "email", "cohort", "submitted_at", "updated_at", "completed_at"]
-        + [safe_cell(q.label) for q in questions]
+        + [safe_cell(q.label) for _, q in questions]
     )
-    for batch, answers in _response_batches(form):
+    for batch in _response_batches(form):
         yield "".join(
             writer.writerow(
                 [
@@ -186,13 +216,15 @@ def responses_csv(*, form: FeedbackForm) -> Iterator[str]:
                     safe_cell(username),
                     safe_cell(email),
                     safe_cell(cohort or ""),
-                    submitted_at.isoformat(),
-                    updated_at.isoformat(),
-                    completed_at.isoformat() if completed_at else "",
+                    iso_text(submitted_at),
+                    iso_text(updated_at),
+                    iso_text(completed_at),
                 ]
-                + [safe_cell(_answer_text(q, answers.get((pk, q.pk)))) for q in questions]
+                + [safe_cell(_answer_text(q, (answers or {}).get(key))) for key, q in questions]
             )
-            for pk, username, email, cohort, submitted_at, updated_at, completed_at in batch
+            for pk, username, email, cohort, submitted_at, updated_at, completed_at, answers in (
+                batch
+            )
         )
 
 

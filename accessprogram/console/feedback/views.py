@@ -1,29 +1,21 @@
-"""Feedback in the console: form builder, results and CSV, quick ratings, bug triage.
+"""Feedback in the console: overview, form builder, results and quick ratings (downloads in
+exports.py, bug triage in bug_views.py).
 
 Any staff role of a program sees its feedback; program managers and admins build forms and
 triage bugs. Other programs' forms and bugs answer 404, like missing ones."""
 
-from collections.abc import Iterable
 from functools import partial
 
 from django.contrib import messages
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accessprogram.access import policy
 from accessprogram.console.permissions import program_for, staff_required
-from accessprogram.feedback import bugs as bug_services
 from accessprogram.feedback import figures, selectors
 from accessprogram.feedback import services as feedback_services
-from accessprogram.feedback.downloads import attachment_response
-from accessprogram.feedback.forms import (
-    FeedbackFormForm,
-    QuestionForm,
-    StaffCommentForm,
-    TriageForm,
-)
-from accessprogram.feedback.models import BugAttachment, BugReport, FeedbackForm, Question
+from accessprogram.feedback.forms import FeedbackFormForm, QuestionForm
+from accessprogram.feedback.models import BugReport, FeedbackForm, Question
 from accessprogram.feedback.services import FeedbackError
 from accessprogram.programs.models import Program
 
@@ -38,14 +30,6 @@ def _acting(request, slug):
 
 def _can_act(request, program) -> bool:
     return policy.can_act_on_program(request.user, program.pk, roles=policy.MANAGER)
-
-
-def _csv(lines: Iterable[str], filename: str) -> StreamingHttpResponse:
-    """A CSV download streamed from `lines`: written while it is sent, never held whole."""
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @staff_required
@@ -71,7 +55,7 @@ def index(request):
 def program_page(request, slug):
     program = _viewing(request, slug)
     forms = list(selectors.program_forms(program=program))
-    rates = {form.pk: figures.response_rate(form=form) for form in forms}
+    rates = figures.response_rates(program=program, forms=forms)
     return render(
         request,
         "console/feedback/program.html",
@@ -275,150 +259,3 @@ def form_results(request, slug, form_id):
             "can_act": _can_act(request, program),
         },
     )
-
-
-@staff_required
-@require_GET
-def form_csv(request, slug, form_id):
-    program = _viewing(request, slug)
-    feedback_form = _feedback_form(program, form_id)
-    return _csv(
-        figures.responses_csv(form=feedback_form),
-        f"{program.slug}-form-{feedback_form.pk}-responses.csv",
-    )
-
-
-# --- Bugs -------------------------------------------------------------------------------------
-
-
-@staff_required
-@require_GET
-def bug_list(request, slug):
-    program = _viewing(request, slug)
-    status = request.GET.get("status", "")
-    severity = request.GET.get("severity", "")
-    status = status if status in BugReport.Status.values else ""
-    severity = severity if severity in dict(BugReport._meta.get_field("severity").choices) else ""
-    return render(
-        request,
-        "console/feedback/bugs.html",
-        {
-            "program": program,
-            "bugs": selectors.program_bugs(program=program, status=status, severity=severity)[:500],
-            "statuses": BugReport.Status.choices,
-            "severities": BugReport._meta.get_field("severity").choices,
-            "status_filter": status,
-            "severity_filter": severity,
-        },
-    )
-
-
-@staff_required
-@require_GET
-def bugs_csv(request, slug):
-    program = _viewing(request, slug)
-    return _csv(
-        [figures.bugs_csv(bugs=selectors.program_bugs(program=program))],
-        f"{program.slug}-bug-reports.csv",
-    )
-
-
-def _bug(program, bug_id) -> BugReport:
-    return get_object_or_404(
-        BugReport.objects.select_related("reporter", "duplicate_of", "generation", "program"),
-        pk=bug_id,
-        program=program,
-    )
-
-
-def _bug_page(request, program, bug, *, triage_form=None, comment_form=None, status=200):
-    return render(
-        request,
-        "console/feedback/bug.html",
-        {
-            "program": program,
-            "bug": bug,
-            "events": bug.events.select_related("author"),
-            "attachments": bug.attachments.all(),
-            "triage_form": triage_form
-            or TriageForm(initial={"status": bug.status, "duplicate_of": bug.duplicate_of_id}),
-            "comment_form": comment_form or StaffCommentForm(),
-            "can_act": _can_act(request, program),
-            "show_reporter": True,
-        },
-        status=status,
-    )
-
-
-@staff_required
-@require_GET
-def bug_page(request, slug, bug_id):
-    program = _viewing(request, slug)
-    return _bug_page(request, program, _bug(program, bug_id))
-
-
-@staff_required
-@require_POST
-def bug_status(request, slug, bug_id):
-    program = _acting(request, slug)
-    bug = _bug(program, bug_id)
-    form = TriageForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        original = None
-        if data["status"] == BugReport.Status.DUPLICATE:
-            original = BugReport.objects.filter(pk=data["duplicate_of"], program=program).first()
-            if original is None:
-                form.add_error("duplicate_of", "Name a report of this program.")
-        if not form.errors:
-            try:
-                bug_services.change_status(
-                    bug=bug,
-                    status=data["status"],
-                    duplicate_of=original,
-                    note=data["note"],
-                    severity=data["severity"],
-                    actor=request.user,
-                )
-            except FeedbackError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, "The status is changed; the reporter is told by email.")
-                return redirect("console:feedback-bug", slug=slug, bug_id=bug.pk)
-    return _bug_page(request, program, bug, triage_form=form, status=422)
-
-
-@staff_required
-@require_POST
-def bug_comment(request, slug, bug_id):
-    program = _acting(request, slug)
-    bug = _bug(program, bug_id)
-    form = StaffCommentForm(request.POST)
-    if form.is_valid():
-        try:
-            bug_services.add_comment(
-                bug=bug,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                internal=form.cleaned_data["internal"],
-                by_staff=True,
-            )
-        except FeedbackError as error:
-            form.add_error("body", str(error))
-        else:
-            messages.success(
-                request,
-                "Internal note added."
-                if form.cleaned_data["internal"]
-                else "Comment added; the reporter is told by email.",
-            )
-            return redirect("console:feedback-bug", slug=slug, bug_id=bug.pk)
-    return _bug_page(request, program, bug, comment_form=form, status=422)
-
-
-@staff_required
-@require_GET
-def bug_attachment(request, slug, bug_id, attachment_id):
-    program = _viewing(request, slug)
-    bug = _bug(program, bug_id)
-    return attachment_response(get_object_or_404(BugAttachment, pk=attachment_id, bug=bug))

@@ -4,14 +4,15 @@ batches and ledger reversals. Finance staff and admins of the program only; anyo
 """
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accessprogram.access import policy
 from accessprogram.compensation import payouts, rules
-from accessprogram.compensation.activity import activity_for
-from accessprogram.compensation.exports import batch_totals, payout_csv, payout_lines_to_pay
+from accessprogram.compensation.activity import activity_for_many
+from accessprogram.compensation.exports import payout_csv, payout_lines_to_pay
 from accessprogram.compensation.models import (
     LedgerEntry,
     Payout,
@@ -20,7 +21,7 @@ from accessprogram.compensation.models import (
     TimeLog,
 )
 from accessprogram.compensation.money import CompensationError
-from accessprogram.compensation.selectors import current_rate_card
+from accessprogram.compensation.selectors import current_rate_card, payout_totals
 from accessprogram.compensation.services import (
     approve_time_log,
     publish_rate_card,
@@ -38,6 +39,10 @@ from accessprogram.programs.models import Membership
 
 from .forms import OpenPeriodForm, PaidForm, RateCardForm, ReasonForm, StipendForm
 from .operations import ConfirmCloseForm, period_operation_of, queue_stipends
+
+LINES_PER_PAGE = 50  # payout lines on a period page
+TESTERS_FOUND = 25  # statement links a tester search shows
+LOGS_PER_PAGE = 50  # pending time logs on a page
 
 # --- Pages ---------------------------------------------------------------------------------
 
@@ -129,24 +134,29 @@ def rate_cards(request, slug):
 @staff_required
 @require_GET
 def time_logs(request, slug):
+    """Pending logs a page at a time, oldest first, each beside the platform activity of its
+    window: counted for the whole page in one query per counter, whoever logged them."""
     program = _program(request, slug)
-    pending = (
+    pending = Paginator(
         TimeLog.objects.filter(membership__program=program, status=TimeLog.Status.PENDING)
         .select_related("membership__user")
-        .order_by("started_at", "pk")[:100]
-    )
+        .order_by("started_at", "pk"),
+        LOGS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
     decided = (
         TimeLog.objects.filter(membership__program=program)
         .exclude(status=TimeLog.Status.PENDING)
         .select_related("membership__user", "decided_by")
         .order_by("-decided_at")[:20]
     )
+    logs = list(pending)
     return render(
         request,
         "console/finance/time_logs.html",
         {
             "program": program,
-            "pending": [(log, activity_for(log)) for log in pending],
+            "page": pending,
+            "pending": list(zip(logs, activity_for_many(logs), strict=True)),
             "decided": decided,
         },
     )
@@ -212,16 +222,23 @@ def _period(program, period_id) -> PayoutPeriod:
 @staff_required
 @require_GET
 def period_page(request, slug, period_id):
+    """A period and its payout batch, a page of lines at a time (a batch has a line per tester
+    paid); totals are summed by the database; statements are found by a tester search, not
+    listed for every tester."""
     program = _program(request, slug)
     period = _period(program, period_id)
     batch = getattr(period, "batch", None)
-    lines = (
-        batch.lines.select_related("membership__user", "decided_by", "batch__period").order_by(
-            "currency", "membership__user__email"
-        )
-        if batch
-        else []
-    )
+    lines = None
+    if batch:
+        # In the order of the batch's unique index (batch, membership, currency): a page is
+        # read from the index, where sorting by email sorted every line of the batch first.
+        lines = Paginator(
+            batch.lines.select_related("membership__user", "decided_by", "batch__period").order_by(
+                "membership_id", "currency"
+            ),
+            LINES_PER_PAGE,
+        ).get_page(request.GET.get("page"))
+    query = request.GET.get("tester", "").strip()
     return render(
         request,
         "console/finance/period.html",
@@ -230,14 +247,26 @@ def period_page(request, slug, period_id):
             "period": period,
             "batch": batch,
             "lines": lines,
-            "totals": batch_totals(lines),
+            "totals": payout_totals(batch=batch) if batch else [],
             "to_pay": payout_lines_to_pay(batch).count() if batch else 0,
             "operation": period_operation_of(period),
             "confirm_form": ConfirmCloseForm(),
-            "testers": Membership.objects.filter(program=program, role=Membership.Role.TESTER)
-            .select_related("user")
-            .order_by("user__email"),
+            "tester_query": query,
+            "testers": _testers_matching(program, query),
         },
+    )
+
+
+def _testers_matching(program, query: str) -> list[Membership]:
+    """Testers whose email contains `query` (none for an empty query), the first few only."""
+    if not query:
+        return []
+    return list(
+        Membership.objects.filter(
+            program=program, role=Membership.Role.TESTER, user__email__icontains=query
+        )
+        .select_related("user")
+        .order_by("user__email")[:TESTERS_FOUND]
     )
 
 
