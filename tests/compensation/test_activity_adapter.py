@@ -11,12 +11,12 @@ from accessprogram.console.activity import ConsoleCompensationAdapter
 from factories import GenerationFactory
 
 
-def _broken(membership, windows):
+def _broken(sessions):
     raise RuntimeError("the feedback database is down")
 
 
-def _time_logs_in(membership, windows):
-    return count_in_windows(TimeLog.objects.filter(membership=membership), "started_at", windows)
+def _time_logs_in(sessions):
+    return count_in_windows(TimeLog, "started_at", sessions, owner={"membership_id": "pk"})
 
 
 class FlakyAdapter(DefaultCompensationAdapter):
