@@ -195,11 +195,3 @@ def unresolved_reports(*, programs) -> QuerySet[LeakReport]:
     return LeakReport.objects.filter(
         program__in=programs, status__in=(LeakReport.Status.OPEN, LeakReport.Status.ACKNOWLEDGED)
     ).select_related("program", "token__membership__user", "handled_by")
-
-
-def token_suspended(*, token: ApiToken) -> bool:
-    return (
-        AccessBlock.objects.in_force()
-        .filter(level=AccessBlock.Level.TOKEN, target_id=token.pk, kind=AccessBlock.Kind.SUSPENSION)
-        .exists()
-    )

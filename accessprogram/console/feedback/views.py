@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accessprogram.access import policy
+from accessprogram.console.permissions import program_for, staff_required
 from accessprogram.feedback import bugs as bug_services
 from accessprogram.feedback import figures, selectors
 from accessprogram.feedback import services as feedback_services
@@ -23,8 +24,6 @@ from accessprogram.feedback.forms import (
 )
 from accessprogram.feedback.models import BugAttachment, BugReport, FeedbackForm, Question
 from accessprogram.feedback.services import FeedbackError
-
-from .permissions import program_for, staff_required
 
 
 def _viewing(request, slug):

@@ -6,9 +6,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accessprogram.access import policy
+from accessprogram.console.permissions import staff_required
 from review.queue import TURNAROUND_DAYS, program_service_levels, reviewer_service_levels
-
-from .permissions import staff_required
 
 
 @staff_required

@@ -6,9 +6,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from accessprogram.access import policy
+from accessprogram.console.permissions import program_for, staff_required
 from accessprogram.operations.models import BackgroundOperation
-
-from .permissions import program_for, staff_required
 
 ROLES_BY_KIND = {
     BackgroundOperation.Kind.PAYOUT_CLOSE: policy.FINANCE,
