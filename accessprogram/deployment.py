@@ -66,6 +66,12 @@ def production_problems(
             "PORTAL_URL is unset: set it to the portal's public address "
             "(invitation and notification links point there)."
         )
+    if "AUDIT_HEAD_EXPORT_DIR" not in explicitly_set:
+        problems.append(
+            "AUDIT_HEAD_EXPORT_DIR is unset: set it to storage outside the database (an "
+            "append-only or object-locked mount); audit chain heads are exported there so that "
+            "a rewritten audit table is detected."
+        )
     if "REDIS_URL" not in explicitly_set:
         problems.append(
             "REDIS_URL is unset: set it to a Redis server; login throttles and token anomaly "

@@ -266,6 +266,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("AUDIT_LINK_SWEEP_SECONDS", default=60.0),
         "options": {"expires": 60},
     },
+    # Each chain's head copied outside the database, so a rewritten table shows (audit.head_export).
+    "export-audit-heads": {
+        "task": "audit.export_heads",
+        "schedule": env.float("AUDIT_HEAD_EXPORT_SECONDS", default=300.0),
+        "options": {"expires": 60},
+    },
     # Last month's stipends; idempotent per tester and month, so daily catches up missed days.
     "award-monthly-stipends": {
         "task": "compensation.award_monthly_stipends",
@@ -366,6 +372,9 @@ LOGGING = {
 # Seals and links of audit records are HMAC-SHA256 under this key, kept outside the database:
 # whoever can rewrite the table cannot re-hash it without the key (see docs/audit.md).
 AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY", default="dev-audit-hmac-key")
+# Where every chain's head is appended, signed, each export interval: storage outside the database
+# (production: an append-only or object-locked mount), so rewriting the table and its heads shows.
+AUDIT_HEAD_EXPORT_DIR = Path(env("AUDIT_HEAD_EXPORT_DIR", default="") or VAR_DIR / "audit-heads")
 
 # --- Production guard -----------------------------------------------------------------------
 # Fails closed: unless DEPLOYMENT=development says this is a development run (`make run`,

@@ -1,4 +1,3 @@
-from allauth.account import views as account_views
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
@@ -12,9 +11,6 @@ admin.site.login = public_view(secure_admin_login(admin.site.login))
 
 urlpatterns = [
     path("accounts/", include("allauth.urls")),
-    # The old names stay valid for code that reverses them: the same allauth views.
-    path("accounts/login/", account_views.login, name="login"),
-    path("accounts/logout/", account_views.logout, name="logout"),
     path("tokens/", access_views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke", access_views.revoke, name="token-revoke"),
     path("", include("accessprogram.programs.urls")),
@@ -24,9 +20,9 @@ urlpatterns = [
     path("feedback/", include("accessprogram.feedback.urls")),
     path("earnings/", include("accessprogram.compensation.urls")),
     path("admin/", staff_admin_urls(admin.site)),
-    path("v1/", include("accessprogram.access.api_urls")),
+    path("v1/", include("accessprogram.access.api.urls")),
     path("v1/", include("generation.api.urls")),
-    path("v1/", include("accessprogram.feedback.api_urls")),
+    path("v1/", include("accessprogram.feedback.api.urls")),
     path("api/schema/", public_view(SpectacularAPIView.as_view()), name="api-schema"),
     path(
         "api/docs/",

@@ -3,9 +3,9 @@
     .venv/bin/python bench/bench_revoke_to_cancel.py [--rounds 30] [--sweep-seconds 1.0]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres  (same command, on PostgreSQL)
 
-Real processes: the reference engine (`python -m generation.engine --slots 2 --speed 5`, so a
-4-second clip renders for 20 s) and a Celery worker with embedded beat (`celery -A accessprogram
-worker -B`), both on the bench's own database, broker file and media root. Each round:
+Real processes, started from the Procfile's own command lines (runtime.supervise.procfile_command):
+the reference engine (5 s per second of video, so a 4-second clip renders for 20 s), the Celery
+worker and beat, all on the bench's own database, broker file and media root. Each round:
   1. a tester's job is queued (a Generation row plus the sweep nudge, as the API does) and the
      bench waits until the engine reports it rendering;
   2. `revoke_token` is called; the clock starts just before it;
@@ -37,6 +37,8 @@ from bench_video_retrieve import free_port, percentile
 
 # The end-to-end tests' process wrapper (own session, stop, log tail) serves the bench too.
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+from accessprogram.runtime.supervise import procfile_command
 from processes import Process
 
 ENGINE_SECRET = "bench-engine-secret"
@@ -71,29 +73,11 @@ def wait_until(predicate, *, timeout: float, interval: float, what: str, process
 
 
 def start_engine(var_dir: Path) -> tuple[Process, str]:
+    """The Procfile's engine on a free port, 5 s per second of video (a 4 s clip renders 20 s)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    engine = Process(
-        [
-            sys.executable,
-            "-m",
-            "generation.engine",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--slots",
-            "2",
-            "--speed",
-            "5",
-            "--secret",
-            ENGINE_SECRET,
-            "--log-level",
-            "warning",
-        ],
-        env=dict(os.environ),
-        log=var_dir / "engine.log",
-    )
+    env = dict(os.environ, ENGINE_PORT=str(port), ENGINE_SECONDS_PER_VIDEO_SECOND="5")
+    engine = Process(procfile_command("engine", environ=env), env=env, log=var_dir / "engine.log")
 
     def healthy():
         try:
@@ -105,36 +89,18 @@ def start_engine(var_dir: Path) -> tuple[Process, str]:
     return engine, url
 
 
-def start_worker(var_dir: Path, *, database_url: str, sweep_seconds: float) -> Process:
+def start_worker(var_dir: Path, *, database_url: str, sweep_seconds: float) -> list[Process]:
+    """The Procfile's worker and beat, as `make run` starts them, on the bench's database."""
     env = dict(
         os.environ,
         DATABASE_URL=database_url,
         GENERATION_SWEEP_SECONDS=str(sweep_seconds),
         LOG_LEVEL="WARNING",
     )
-    return Process(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "accessprogram",
-            "worker",
-            "-B",
-            "--schedule",
-            str(var_dir / "beat-schedule"),
-            "--loglevel",
-            "WARNING",
-            "--concurrency",
-            "2",
-            "--pool",
-            "prefork",
-            "--hostname",
-            f"bench-{os.getpid()}@%h",
-        ],
-        env=env,
-        log=var_dir / "worker.log",
-    )
+    return [
+        Process(procfile_command(name, environ=env), env=env, log=var_dir / f"{name}.log")
+        for name in ("worker", "beat")
+    ]
 
 
 def main() -> int:
@@ -164,7 +130,7 @@ def main() -> int:
     try:
         data = create_data(args.rounds)
         connection.close()
-        processes.append(
+        processes.extend(
             start_worker(var_dir, database_url=database_url, sweep_seconds=args.sweep_seconds)
         )
         results = run_rounds(data, engine_url=engine_url, processes=processes)
@@ -280,7 +246,7 @@ def summary(values: list[float], *, header: bool = False) -> str:
 def report(results: dict, *, args, vendor: str, total: float) -> None:
     cancel, dispatch = results["cancel"], results["dispatch"]
     print(
-        f"Revoke -> engine job deleted, {args.rounds} rounds; real engine and Celery worker (-B, "
+        f"Revoke -> engine job deleted, {args.rounds} rounds; real engine, Celery worker and beat ("
         f"sweep every {args.sweep_seconds:g} s), {vendor}, embedded SQLite broker polled every "
         f"0.05 s; target p99 under {TARGET_P99_SECONDS:g} s\n"
     )

@@ -90,6 +90,14 @@ def no_login_rate_limits(settings):
 
 
 @pytest.fixture(autouse=True)
+def audit_head_exports(settings, tmp_path):
+    """Each test its own head export directory: the test database is recreated every run, and
+    exports of an earlier run's chains would fail its audit_verify (docs/audit.md)."""
+    settings.AUDIT_HEAD_EXPORT_DIR = tmp_path / "audit-heads"
+    return settings.AUDIT_HEAD_EXPORT_DIR
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Every test starts from an empty cache: the default one lives in files (or Redis) shared
     with real processes and outlives a test, unlike a per-process LocMemCache."""

@@ -3,7 +3,7 @@ from rest_framework import authentication, exceptions
 from accessprogram.client_address import client_ip
 
 from .anomalies import TokenSuspended, check_token_use
-from .api_errors import ExposesCode
+from .api.errors import ExposesCode
 from .scopes import network_allows
 from .selectors import AccessDenied, check_token_access, token_for_secret
 from .services import touch_last_used

@@ -13,7 +13,7 @@ from django.db import models
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
-from .api_errors import ExposesCode
+from .api.errors import ExposesCode
 
 
 class Scope(models.TextChoices):

@@ -58,6 +58,8 @@ class LinkAfterCommit:
 
     def __init__(self, chain: str):
         self.chain, self.done = chain, False
+        # Django names a failed robust callback by its __qualname__, which instances lack.
+        self.__qualname__ = f"{type(self).__qualname__}({chain})"
 
     def __call__(self) -> None:
         self.done = True

@@ -84,6 +84,13 @@ def head_mac(*, chain: str, sequence: int, hash_: str) -> str:
     return _mac(b"audit-head\n", {"chain": chain, "sequence": sequence, "hash": hash_})
 
 
+def export_mac(line: dict) -> str:
+    """The MAC of one exported head line (every field but the MAC): a forged line shows."""
+    return _mac(
+        b"audit-head-export\n", {name: value for name, value in line.items() if name != "mac"}
+    )
+
+
 def legacy_hash_of(entry) -> str:
     """The pre-split format: plain sha256, no key (kept so those records verify unchanged)."""
     payload = {

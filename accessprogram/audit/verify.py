@@ -7,7 +7,9 @@ and after its walk. Pending records (written, not linked yet) are checked agains
 
 from dataclasses import dataclass
 
+from .export_check import compare, missing_chains
 from .hashing import hash_of, head_mac, seal_of
+from .head_export import LatestExport, export_dir, read_latest
 from .models import (
     GENESIS_HASH,
     LEGACY_ANCHOR_ACTION,
@@ -52,9 +54,22 @@ class ChainResult:
 
 
 @dataclass(frozen=True)
+class ExportLineProblem(ChainResult):
+    """A line of the head export that is unreadable or fails its MAC."""
+
+    file: str = ""
+    line: int = 0
+
+    @property
+    def message(self) -> str:
+        return f"Audit head export {self.file} line {self.line} ({self.chain}): {self.problem}"
+
+
+@dataclass(frozen=True)
 class VerifyResult:
     chains: tuple[ChainResult, ...]
     pending: int  # records written but not linked yet (normally linked within a second)
+    export: str = ""  # which head export the chains were compared with
 
     @property
     def ok(self) -> bool:
@@ -93,7 +108,8 @@ class VerifyResult:
             f"Audit chains intact: {self.records} records in {chains} "
             f"chain{'s' if chains != 1 else ''}, {self.pending} awaiting linking"
         )
-        return "\n".join([summary, *(f"  {chain.message}" for chain in self.chains)])
+        lines = [summary, *(f"  {chain.message}" for chain in self.chains)]
+        return "\n".join([*lines, self.export] if self.export else lines)
 
 
 def _head(chain: str) -> tuple[int, str, str] | None:
@@ -235,8 +251,50 @@ def chain_keys() -> list[str]:
     return sorted(keys)
 
 
+def _with_export(
+    results: list[ChainResult], export: LatestExport, *, every_chain: bool
+) -> list[ChainResult]:
+    """Mark the chains that fall short of the latest head export; add its bad lines."""
+    walked = {result.chain for result in results}
+    verified = {r.chain: (r.head_sequence, r.head_hash) for r in results if r.ok}
+    findings = compare(export, verified=verified, walked=walked)
+    if every_chain:
+        findings += missing_chains(export, present=walked)
+    found = {finding.chain: finding for finding in findings}
+    merged = [
+        ChainResult(r.chain, False, r.records, r.head_sequence, r.head_hash, f.broken_at, f.problem)
+        if (f := found.get(r.chain))
+        else r
+        for r in results
+    ]
+    merged += [
+        ChainResult(f.chain, False, 0, 0, GENESIS_HASH, f.broken_at, f.problem)
+        for f in findings
+        if f.chain not in walked
+    ]
+    merged += [
+        ExportLineProblem(bad.chain or "unknown chain", False, 0, 0, GENESIS_HASH, None,
+                          bad.problem, file=bad.file, line=bad.number)
+        for bad in export.bad_lines
+        if every_chain or bad.chain in walked
+    ]  # fmt: skip
+    return merged
+
+
+def _export_summary(export: LatestExport) -> str:
+    if export.file is None:
+        return f"No head export yet in {export_dir()}: nothing outside the database to compare."
+    return (
+        f"Compared with the head export of {export.exported_at} "
+        f"({len(export.heads)} chains, {export.file.name})."
+    )
+
+
 def verify_chain(*, chunk_size: int = 2000, chains: list[str] | None = None) -> VerifyResult:
-    """Check every chain (or the named ones): links, seals, heads and pending records."""
+    """Check every chain (or the named ones): links, seals, heads and pending records, then
+    each chain against the latest head export outside the database."""
+    # Read first: every head the walk reads afterwards is at least as new as any exported.
+    export = read_latest()
     results, pending = [], 0
     for chain in chains if chains is not None else chain_keys():
         result = _walk(chain, chunk_size=chunk_size)
@@ -245,4 +303,5 @@ def verify_chain(*, chunk_size: int = 2000, chains: list[str] | None = None) -> 
         count, pending_problem = _check_pending(chain, chunk_size=chunk_size)
         pending += count
         results.append(result if not result.ok or pending_problem is None else pending_problem)
-    return VerifyResult(chains=tuple(results), pending=pending)
+    results = _with_export(results, export, every_chain=chains is None)
+    return VerifyResult(chains=tuple(results), pending=pending, export=_export_summary(export))

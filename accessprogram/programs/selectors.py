@@ -66,11 +66,6 @@ def memberships_awaiting_agreement(*, user) -> QuerySet[Membership]:
     )
 
 
-def has_accepted_current_agreement(*, user, program) -> bool:
-    agreement = current_agreement(program=program)
-    return agreement is None or agreement.acceptances.filter(user=user).exists()
-
-
 def accepted_agreements(*, user, program=None) -> QuerySet[AgreementAcceptance]:
     acceptances = AgreementAcceptance.objects.filter(user=user).select_related("agreement__program")
     if program is not None:

@@ -21,6 +21,7 @@ import hashlib
 import os
 import re
 import secrets
+import shlex
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -61,6 +62,19 @@ def read_procfile(path: Path) -> list[ProcfileEntry]:
 def expand(command: str, environ: dict[str, str]) -> str:
     """Fill `${NAME}` and `${NAME:-default}` from the environment, as a shell would."""
     return _VARIABLE.sub(lambda match: environ.get(match[1]) or (match[2] or ""), command)
+
+
+def procfile_command(
+    name: str, *, environ: dict[str, str], procfile: Path = ROOT / "Procfile"
+) -> list[str]:
+    """One Procfile entry as an argv, for benches that start the real processes themselves.
+
+    Relative paths (`.venv/bin/...`) are relative to the repository, the Procfile's directory.
+    """
+    for entry in read_procfile(procfile):
+        if entry.name == name:
+            return shlex.split(expand(entry.command, environ))
+    raise KeyError(f"{procfile} has no {name!r} process")
 
 
 def _socket_path(var_dir: Path) -> Path:

@@ -64,11 +64,6 @@ class VideoListInput(serializers.Serializer):
     order = serializers.ChoiceField(choices=["asc", "desc"], default="desc")
 
 
-class VideoError(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
 class VideoOutput(serializers.Serializer):
     """OpenAI's Video object."""
 

@@ -4,30 +4,27 @@ in the program their token belongs to (others' ids answer 404)."""
 import contextlib
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import parsers, permissions, status
+from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accessprogram.access.authentication import ApiTokenAuthentication
-from accessprogram.access.scopes import Scope, TokenScopePermission
-from accessprogram.programs.view_access import token_api_view
+from accessprogram.access.api.errors import (
+    Conflict,
+    ExposesCode,
+    InvalidParameter,
+    RateLimited,
+)
+from accessprogram.access.api.views import TokenApiView
+from accessprogram.access.scopes import Scope
 
 from .. import services
 from ..media import private_video_response
 from ..models import Generation
 from ..provenance.selectors import ready_preview, with_preview_status
 from ..provenance.services import RenditionUnavailable, ensure_preview
-from ..selectors import visible_generations
+from ..selectors import VideoCursorUnknown, video_page, visible_generations
 from . import serializers
-from .errors import (
-    Conflict,
-    ExposesCode,
-    InvalidParameter,
-    RateLimited,
-    openai_exception_handler,
-)
 
 
 class PreviewNotReady(ExposesCode, NotFound):
@@ -36,15 +33,8 @@ class PreviewNotReady(ExposesCode, NotFound):
     default_code = "video_not_ready"
 
 
-@token_api_view
-class TesterApiView(APIView):
-    authentication_classes = [ApiTokenAuthentication]
-    permission_classes = [permissions.IsAuthenticated, TokenScopePermission]
-    token_scopes: dict[str, str] = {}  # HTTP method -> the scope a token needs for it
-    parser_classes = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
-
-    def get_exception_handler(self):
-        return openai_exception_handler
+class TesterApiView(TokenApiView):
+    """A view on the token's own videos: its tester's, in its program."""
 
     def my_generations(self):
         # The token belongs to one membership: scope to that program as well as the tester.
@@ -92,34 +82,23 @@ class VideoListCreateView(TesterApiView):
     def get(self, request):
         params = serializers.VideoListInput(data=request.query_params)
         params.is_valid(raise_exception=True)
-        limit, order = params.validated_data["limit"], params.validated_data["order"]
-        generations = self.my_generations().order_by(
-            "created_at" if order == "asc" else "-created_at", "id" if order == "asc" else "-id"
-        )
         after = params.validated_data.get("after")
-        if after:
-            # A cursor may name a video deleted since the previous page: it still marks a place.
-            cursor = Generation.objects.filter(
-                tester=request.user, program=request.auth.membership.program, public_id=after
-            ).first()
-            if cursor is None:
-                raise InvalidParameter(f"No video with id '{after}'.", param="after")
-            if order == "asc":
-                generations = generations.filter(created_at__gte=cursor.created_at).exclude(
-                    created_at=cursor.created_at, id__lte=cursor.id
-                )
-            else:
-                generations = generations.filter(created_at__lte=cursor.created_at).exclude(
-                    created_at=cursor.created_at, id__gte=cursor.id
-                )
-        page = list(generations[: limit + 1])
-        data = page[:limit]
+        try:
+            data, has_more = video_page(
+                self.my_generations(),
+                membership=request.auth.membership,
+                after=after,
+                limit=params.validated_data["limit"],
+                order=params.validated_data["order"],
+            )
+        except VideoCursorUnknown:
+            raise InvalidParameter(f"No video with id '{after}'.", param="after") from None
         body = {
             "object": "list",
             "data": serializers.VideoOutput(data, many=True).data,
             "first_id": data[0].public_id if data else None,
             "last_id": data[-1].public_id if data else None,
-            "has_more": len(page) > limit,
+            "has_more": has_more,
         }
         return Response(body)
 

@@ -27,13 +27,6 @@ def ready_preview(*, generation: Generation) -> Rendition | None:
     ).first()
 
 
-def published_rendition(*, generation: Generation, approval_ref: str) -> Rendition | None:
-    """The rendition made for one approval (any status: check `is_ready` before serving)."""
-    return Rendition.objects.filter(
-        generation=generation, kind=Rendition.Kind.PUBLISHED, approval_ref=str(approval_ref)
-    ).first()
-
-
 def ready_published_rendition(*, generation: Generation, approval_ref: str) -> Rendition | None:
     """The rendition made for one approval, only once it can be served."""
     return Rendition.objects.filter(

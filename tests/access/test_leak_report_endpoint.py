@@ -8,7 +8,7 @@ from django.core import mail
 from rest_framework.test import APIClient
 
 from accessprogram.access import tokens
-from accessprogram.access.api import sign
+from accessprogram.access.api.leaked_tokens import sign
 from accessprogram.access.models import ApiToken, LeakReport
 from accessprogram.access.services import revoke_token
 from accessprogram.audit.models import AuditRecord

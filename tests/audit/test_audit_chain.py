@@ -227,6 +227,38 @@ def test_a_missing_head_is_rebuilt_from_the_last_record(make_records, program, c
     assert verify_chain().ok
 
 
+def test_a_head_created_by_a_concurrent_first_link_is_not_a_rebuild(
+    make_records, program, committed, monkeypatch
+):
+    """Two first links race: the loser saw no head, then the winner's head and records landed.
+
+    The loser must link after the winner's records and write no "head rebuilt" note (CI once
+    found an extra platform record this way).
+    """
+    from accessprogram.audit import chain as chain_module
+
+    make_records(3)
+    chain = chain_for(program.slug)
+    winner_head = AuditChain.objects.get(pk=chain)
+    AuditChain.objects.filter(pk=chain).delete()  # what the loser's select saw: no head yet
+    real_rows = chain_module._rows
+
+    def winner_commits_first():  # the loser's next read, of its last record, comes after
+        if not AuditChain.objects.filter(pk=chain).exists():
+            AuditChain.objects.create(
+                key=chain, sequence=winner_head.sequence, hash=winner_head.hash,
+                mac=winner_head.mac,
+            )  # fmt: skip
+        return real_rows()
+
+    monkeypatch.setattr(chain_module, "_rows", winner_commits_first)
+    with committed():
+        following = record(action="test.next", target=program)
+    assert AuditRecord.objects.get(pk=following.pk).sequence == 4
+    assert not AuditRecord.objects.filter(action="audit.chain_head_rebuilt").exists()
+    assert verify_chain().ok
+
+
 def test_the_sweep_links_what_an_interrupted_process_left_pending(program, db):
     """Without a commit callback (as if the process died after commit) records wait, sealed."""
     other = ProgramFactory()
@@ -315,3 +347,22 @@ def test_a_transaction_queues_one_link_per_chain(program, django_capture_on_comm
     )
     result = verify_chain()
     assert (result.ok, result.records, result.pending) == (True, 10, 0)
+
+
+def test_a_failed_link_after_commit_is_logged_and_left_to_the_sweep(
+    program, committed, monkeypatch, caplog
+):
+    """The business change is committed by then: a link failure must not raise out of commit."""
+    from accessprogram.audit import chain as chain_module
+
+    def broken_link(**_kwargs):
+        raise RuntimeError("head unavailable")
+
+    monkeypatch.setattr(chain_module, "link_pending", broken_link)
+    with committed():
+        entry = record(action="test.unlinked", target=program)
+    assert AuditRecord.objects.get(pk=entry.pk).sequence is None  # pending, for the sweep
+    assert "LinkAfterCommit(program:" in caplog.text
+    monkeypatch.undo()
+    link_pending_records(chain=chain_for(program.slug))
+    assert AuditRecord.objects.get(pk=entry.pk).sequence == 1

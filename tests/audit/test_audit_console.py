@@ -66,7 +66,7 @@ def test_a_former_manager_gets_404(client, program):
 def test_signed_out_visitors_are_sent_to_sign_in(client, db):
     response = client.get(URL)
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_newest_first_fifty_a_page(client, manager, program):

@@ -8,7 +8,7 @@ from django.test import Client
 from rendition_fixtures import clip_bytes, complete_with_video, use_dev_certificate
 
 from accessprogram.audit.models import AuditRecord
-from accessprogram.console import trace_views
+from accessprogram.console.review import trace as trace_views
 from accessprogram.programs.models import Membership
 from factories import GenerationFactory, MembershipFactory, ProgramFactory
 from generation.provenance import services

@@ -19,7 +19,7 @@ from generation.media import presigned_video_url
 from generation.models import Generation, Rendition
 from generation.provenance import services
 from generation.provenance.forensic import PAYLOAD_BITS, read_payload
-from generation.provenance.selectors import published_rendition, ready_preview
+from generation.provenance.selectors import ready_preview
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def test_publish_is_idempotent_per_approval(finished, django_capture_on_commit_c
     assert first.forensic_id != other.forensic_id
     assert len([c for c in callbacks if not isinstance(c, LinkAfterCommit)]) == 2
     assert (first.kind, first.approval_ref, first.approved_by) == ("published", "7", reviewer)
-    assert published_rendition(generation=finished, approval_ref=7) == first
+    assert Rendition.objects.get(generation=finished, kind="published", approval_ref="7") == first
     assert AuditRecord.objects.filter(action="rendition.requested").count() == 2
 
 

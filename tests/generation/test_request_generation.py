@@ -107,7 +107,8 @@ def test_another_testers_jobs_do_not_use_my_quota(tester, program):
     program.daily_generation_quota = 1
     program.save()
     GenerationFactory(program=program)  # someone else's
-    request_generation(membership=tester, prompt="mine")
+    mine = request_generation(membership=tester, prompt="mine")
+    assert (mine.tester, mine.status) == (tester.user, Generation.Status.QUEUED)
 
 
 def test_a_cohort_quota_overrides_the_programs(tester, program):

@@ -23,6 +23,7 @@ PRODUCTION = {
     "ENGINE_SECRET": "engine-" + "e" * 32,
     "LEAK_SCANNER_SECRET": "scanner-" + "s" * 32,
     "AUDIT_HMAC_KEY": "audit-" + "a" * 32,
+    "AUDIT_HEAD_EXPORT_DIR": "/mnt/audit-heads",
     "C2PA_CERT_CHAIN_PATH": "/run/secrets/c2pa-chain.pem",
     "C2PA_PRIVATE_KEY_PATH": "/run/secrets/c2pa-signer.key",
     "PORTAL_URL": "https://beta.example.org",
@@ -104,6 +105,9 @@ def test_an_unknown_mode_is_refused(tmp_path):
         ({"ENGINE_SECRET": None}, "ENGINE_SECRET is the public development value"),
         ({"LEAK_SCANNER_SECRET": None}, "LEAK_SCANNER_SECRET is the public development value"),
         ({"AUDIT_HMAC_KEY": None}, "AUDIT_HMAC_KEY is the public development value"),
+        # Audit heads exported only into the database would not show a rewritten table.
+        ({"AUDIT_HEAD_EXPORT_DIR": None}, "AUDIT_HEAD_EXPORT_DIR is unset: set it"),
+        ({"AUDIT_HEAD_EXPORT_DIR": ""}, "AUDIT_HEAD_EXPORT_DIR is unset: set it"),
         ({"C2PA_CERT_CHAIN_PATH": None}, "C2PA_CERT_CHAIN_PATH is unset: set it"),
         ({"C2PA_PRIVATE_KEY_PATH": None}, "C2PA_PRIVATE_KEY_PATH is unset: set it"),
         ({"PORTAL_URL": None}, "PORTAL_URL is unset: set it"),
@@ -154,7 +158,13 @@ def test_plain_http_is_accepted_exactly_for_loopback_engines(host):
     problems = deployment.production_problems(
         debug=False,
         secrets={},
-        explicitly_set={"C2PA_CERT_CHAIN_PATH", "C2PA_PRIVATE_KEY_PATH", "PORTAL_URL", "REDIS_URL"},
+        explicitly_set={
+            "C2PA_CERT_CHAIN_PATH",
+            "C2PA_PRIVATE_KEY_PATH",
+            "PORTAL_URL",
+            "REDIS_URL",
+            "AUDIT_HEAD_EXPORT_DIR",
+        },
         email_backend="django.core.mail.backends.smtp.EmailBackend",
         engine_url=f"http://{host}:8100",
     )

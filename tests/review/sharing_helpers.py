@@ -11,7 +11,6 @@ from rendition_fixtures import clip_bytes, complete_with_video, ready_rendition
 
 from factories import GenerationFactory
 from generation.models import Rendition, new_rendition_key
-from generation.provenance.selectors import published_rendition
 from review.claims import claim_next_share_request
 from review.services import decide, request_share
 
@@ -44,9 +43,11 @@ def approve(share_request, reviewer, **kwargs):
 
 def make_published_ready(share_request, content: bytes = PUBLISHED) -> Rendition:
     """Finish the published rendition the approval requested, as the worker would."""
-    rendition = published_rendition(
-        generation=share_request.generation, approval_ref=str(share_request.pk)
-    )
+    rendition = Rendition.objects.filter(
+        generation=share_request.generation,
+        kind=Rendition.Kind.PUBLISHED,
+        approval_ref=str(share_request.pk),
+    ).first()
     assert rendition is not None, "the approval did not request a published rendition"
     key = default_storage.save(new_rendition_key(share_request.program_id), ContentFile(content))
     Rendition.objects.filter(pk=rendition.pk).update(

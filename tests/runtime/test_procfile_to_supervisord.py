@@ -5,7 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from accessprogram.runtime.supervise import ROOT, expand, read_procfile, render_config
+from accessprogram.runtime.supervise import (
+    ROOT,
+    expand,
+    procfile_command,
+    read_procfile,
+    render_config,
+)
 
 
 def test_the_project_procfile_names_every_process():
@@ -56,3 +62,13 @@ def test_a_long_var_dir_gets_a_socket_path_unix_sockets_accept(tmp_path):
     socket = Path(parser["unix_http_server"]["file"])
     assert len(str(socket)) <= 100
     assert parser["supervisorctl"]["serverurl"] == f"unix://{socket}"
+
+
+def test_a_procfile_entry_becomes_the_argv_a_bench_starts(tmp_path):
+    procfile = tmp_path / "Procfile"
+    procfile.write_text("engine: .venv/bin/python -m engine --port ${ENGINE_PORT:-8100} --x 'a b'")
+    assert procfile_command("engine", environ={"ENGINE_PORT": "9001"}, procfile=procfile) == [
+        ".venv/bin/python", "-m", "engine", "--port", "9001", "--x", "a b",
+    ]  # fmt: skip
+    with pytest.raises(KeyError, match="no 'web' process"):
+        procfile_command("web", environ={}, procfile=procfile)

@@ -6,8 +6,9 @@ from accessprogram.audit.verify import verify_chain
 
 class Command(BaseCommand):
     help = (
-        "Check every audit chain (one per program, the platform's and the legacy one); "
-        "exit status 1 names the first broken link of each broken chain."
+        "Check every audit chain (one per program, the platform's and the legacy one), then "
+        "compare each with the latest head export in AUDIT_HEAD_EXPORT_DIR; exit status 1 "
+        "names the first broken link of each broken chain and each bad export line."
     )
 
     def add_arguments(self, parser):

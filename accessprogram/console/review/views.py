@@ -5,10 +5,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accessprogram.console.permissions import programs_for, staff_required
 from review.queue import TURNAROUND_DAYS, program_service_levels, reviewer_service_levels
 from review.selectors import REVIEW_ROLES
-
-from .permissions import programs_for, staff_required
 
 
 @staff_required

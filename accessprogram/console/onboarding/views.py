@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accessprogram.console.permissions import program_for, staff_required
 from accessprogram.operations.models import BackgroundOperation
 from accessprogram.operations.tasks import queue_invitation_import
 from accessprogram.programs import applications, invitations
@@ -22,8 +23,6 @@ from accessprogram.programs.models import (
     Membership,
 )
 from accessprogram.programs.services import OnboardingError, publish_agreement
-
-from .permissions import program_for, staff_required
 
 ONBOARDING_ROLES = (Membership.Role.PROGRAM_MANAGER, Membership.Role.ADMIN)
 # Lists that grow with the program (invitations, testers yet to accept) are paged.

@@ -1,7 +1,7 @@
 """Finance actions that run in the background: closing a period, paying a month's stipends.
 
 The request only queues the work (compensation.background) and returns; the page shows the
-operation's progress in a fragment that htmx polls (console/operation_views.py).
+operation's progress in a fragment that htmx polls (console/operations/views.py).
 """
 
 from django import forms
@@ -12,10 +12,9 @@ from django.views.decorators.http import require_POST
 from accessprogram.compensation import background
 from accessprogram.compensation.models import PayoutPeriod
 from accessprogram.compensation.money import CompensationError
+from accessprogram.console.permissions import FINANCE_ROLES, program_for, staff_required
 from accessprogram.operations.models import BackgroundOperation
 from accessprogram.operations.selectors import latest_operation
-
-from .permissions import FINANCE_ROLES, program_for, staff_required
 
 
 class ConfirmCloseForm(forms.Form):

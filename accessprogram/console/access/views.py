@@ -21,6 +21,15 @@ from accessprogram.access.revocation import (
 )
 from accessprogram.accounts.services import end_web_sessions
 from accessprogram.audit.services import record
+from accessprogram.console.permissions import (
+    ACCESS_CONTROL_ROLES,
+    may_change_role,
+    may_end_sessions,
+    program_for,
+    programs_for,
+    staff_required,
+)
+from accessprogram.console.selectors import label_blocks, program_overview
 from accessprogram.programs.models import Cohort, Membership
 from accessprogram.programs.services import (
     OnboardingError,
@@ -37,15 +46,6 @@ from .forms import (
     MembershipChangeForm,
     ProgramSettingsForm,
 )
-from .permissions import (
-    ACCESS_CONTROL_ROLES,
-    may_change_role,
-    may_end_sessions,
-    program_for,
-    programs_for,
-    staff_required,
-)
-from .selectors import label_blocks, program_overview
 
 MEMBERS_PER_PAGE = 50
 

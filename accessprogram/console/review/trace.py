@@ -18,9 +18,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from accessprogram.audit.services import record
+from accessprogram.console.permissions import programs_for, staff_required
 from generation.provenance.trace import trace_file
-
-from .permissions import programs_for, staff_required
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024  # form fields and boundaries around the file

@@ -11,6 +11,12 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accessprogram.console.permissions import (
+    ACCESS_CONTROL_ROLES,
+    program_for,
+    programs_for,
+    staff_required,
+)
 from accessprogram.feedback import bugs as bug_services
 from accessprogram.feedback import figures, selectors
 from accessprogram.feedback import services as feedback_services
@@ -24,8 +30,6 @@ from accessprogram.feedback.forms import (
 from accessprogram.feedback.models import BugAttachment, BugReport, FeedbackForm, Question
 from accessprogram.feedback.services import FeedbackError
 from accessprogram.programs.models import Program
-
-from .permissions import ACCESS_CONTROL_ROLES, program_for, programs_for, staff_required
 
 
 def _viewing(request, slug):

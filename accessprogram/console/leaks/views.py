@@ -16,9 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accessprogram.access import leaks
 from accessprogram.access.blocks import blocks_in_force
 from accessprogram.access.models import AccessBlock, LeakAlert, LeakReport
+from accessprogram.console.permissions import ACCESS_CONTROL_ROLES, programs_for
 from accessprogram.programs.view_access import staff_view
-
-from .permissions import ACCESS_CONTROL_ROLES, programs_for
 
 ALERT_ACTIONS = {
     "acknowledge": (leaks.acknowledge_alert, "Alert acknowledged; the token stays suspended."),

@@ -27,8 +27,8 @@ from rest_framework.views import APIView
 
 from accessprogram.programs.view_access import public_view
 
-from .api_errors import ExposesCode, openai_exception_handler
-from .leaks import ReportedString, report_leaked_tokens
+from ..leaks import ReportedString, report_leaked_tokens
+from .errors import ExposesCode, openai_exception_handler
 
 MAX_CLOCK_SKEW_SECONDS = 300
 MAX_TOKENS_PER_REPORT = 1000

@@ -1,10 +1,11 @@
 """Errors in OpenAI's JSON shape, so the official SDK raises its usual exception classes.
 
-Shared by every /v1/ endpoint: the tester API (generation) and the leaked-token report (access).
-It lives here, in the lower layer, so that both can use it.
+Shared by every /v1/ endpoint: videos (generation), ratings (feedback) and the leaked-token
+report (access). It lives here, in the lowest layer with an API, so that all of them can use it.
 """
 
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
 ERROR_TYPES = {
@@ -55,6 +56,23 @@ def error_body(*, status_code: int, message: str, param=None, code=None) -> dict
             "code": code or ERROR_CODES.get(status_code),
         }
     }
+
+
+class OpenAIError(serializers.Serializer):
+    """What `error_body` builds, for the schema: OpenAI's error shape."""
+
+    class Detail(serializers.Serializer):
+        message = serializers.CharField()
+        type = serializers.CharField()
+        param = serializers.CharField(allow_null=True)
+        code = serializers.CharField(allow_null=True)
+
+    error = Detail()
+
+
+def error_response(description: str) -> OpenApiResponse:
+    """A documented error answer of an operation (`responses={404: error_response("...")}`)."""
+    return OpenApiResponse(response=OpenAIError, description=description)
 
 
 def _first_message(detail) -> tuple[str, str | None]:

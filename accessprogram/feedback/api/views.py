@@ -2,21 +2,18 @@
 
 Scoped like /v1/videos: the token's tester and program; anyone else's video answers 404."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import parsers, permissions, serializers
+from drf_spectacular.utils import extend_schema
+from rest_framework import parsers, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accessprogram.access.api_errors import Conflict, InvalidParameter, openai_exception_handler
-from accessprogram.access.authentication import ApiTokenAuthentication
-from accessprogram.access.scopes import Scope, TokenScopePermission
-from accessprogram.programs.view_access import token_api_view
+from accessprogram.access.api.errors import Conflict, InvalidParameter, error_response
+from accessprogram.access.scopes import Scope
+from generation.api.views import TesterApiView
 from generation.models import Generation
-from generation.selectors import visible_generations
 
-from .selectors import quick_rating_of
-from .services import MAX_COMMENT, FeedbackError, rate_output
+from ..selectors import quick_rating_of
+from ..services import MAX_COMMENT, FeedbackError, rate_output
 
 
 class VideoFeedbackInput(serializers.Serializer):
@@ -50,47 +47,16 @@ class VideoFeedback(serializers.Serializer):
         return int(obj.updated_at.timestamp())
 
 
-class VideoFeedbackError(serializers.Serializer):
-    """OpenAI's error shape, as every /v1 endpoint answers errors."""
-
-    class Detail(serializers.Serializer):
-        message = serializers.CharField()
-        type = serializers.CharField()
-        param = serializers.CharField(allow_null=True)
-        code = serializers.CharField(allow_null=True)
-
-    error = Detail()
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=VideoFeedbackError, description=description)
-
-
-@token_api_view
-class VideoFeedbackView(APIView):
-    authentication_classes = [ApiTokenAuthentication]
-    permission_classes = [permissions.IsAuthenticated, TokenScopePermission]
+class VideoFeedbackView(TesterApiView):
     token_scopes = {"GET": Scope.VIDEOS_READ, "POST": Scope.FEEDBACK_WRITE}
     parser_classes = [parsers.JSONParser, parsers.FormParser]
-
-    def get_exception_handler(self):
-        return openai_exception_handler
-
-    def get_generation(self, video_id: str) -> Generation:
-        generations = visible_generations(
-            user=self.request.user, program=self.request.auth.membership.program
-        )
-        try:
-            return generations.get(public_id=video_id)
-        except Generation.DoesNotExist:
-            raise NotFound(f"No video found with id '{video_id}'.") from None
 
     @extend_schema(
         operation_id="videos_feedback_retrieve",
         summary="Your quick rating of a video",
         responses={
             200: VideoFeedback,
-            404: _error("No such video of yours, or not rated yet."),
+            404: error_response("No such video of yours, or not rated yet."),
         },
     )
     def get(self, request, video_id):
@@ -106,11 +72,11 @@ class VideoFeedbackView(APIView):
         request=VideoFeedbackInput,
         responses={
             200: VideoFeedback,
-            400: _error(
+            400: error_response(
                 "The rating is not a whole number from 1 to 5, or the comment is too long."
             ),
-            404: _error("No such video of yours."),
-            409: _error("The video is not completed (code video_not_ready)."),
+            404: error_response("No such video of yours."),
+            409: error_response("The video is not completed (code video_not_ready)."),
         },
     )
     def post(self, request, video_id):

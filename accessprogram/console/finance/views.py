@@ -28,12 +28,17 @@ from accessprogram.compensation.services import (
 )
 from accessprogram.compensation.statements import statement_for
 from accessprogram.compensation.views import statement_response
+from accessprogram.console.permissions import (
+    FINANCE_ROLES,
+    program_for,
+    programs_for,
+    staff_required,
+)
 from accessprogram.operations.models import BackgroundOperation
 from accessprogram.programs.models import Membership
 
-from .finance_forms import OpenPeriodForm, PaidForm, RateCardForm, ReasonForm, StipendForm
-from .finance_operations import ConfirmCloseForm, period_operation_of, queue_stipends
-from .permissions import FINANCE_ROLES, program_for, programs_for, staff_required
+from .forms import OpenPeriodForm, PaidForm, RateCardForm, ReasonForm, StipendForm
+from .operations import ConfirmCloseForm, period_operation_of, queue_stipends
 
 # --- Pages ---------------------------------------------------------------------------------
 
@@ -61,7 +66,7 @@ def finance_home(request):
 @require_http_methods(["GET", "POST"])
 def program_finance(request, slug):
     """Overview of one program's money: rates, open periods, stipends, pending logs. A valid
-    stipend form queues the run (see finance_operations); the page shows its progress."""
+    stipend form queues the run (see finance/operations.py); the page shows its progress."""
     program = _program(request, slug)
     stipend_form = StipendForm(
         request.POST or None, initial={"month": f"{stipends.previous_month():%Y-%m}"}

@@ -2,8 +2,7 @@
 
 from django.urls import path
 
-from . import finance_operations as operations
-from . import finance_views as views
+from . import operations, views
 
 P = "<slug:slug>/"
 

@@ -5,10 +5,9 @@ started it: finance staff for closes and stipend runs, program managers for impo
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from accessprogram.console.permissions import FINANCE_ROLES, program_for, staff_required
 from accessprogram.operations.models import BackgroundOperation
 from accessprogram.programs.models import Membership
-
-from .permissions import FINANCE_ROLES, program_for, staff_required
 
 ROLES_BY_KIND = {
     BackgroundOperation.Kind.PAYOUT_CLOSE: FINANCE_ROLES,

@@ -16,9 +16,8 @@ from django.views.decorators.http import require_GET
 
 from accessprogram.audit.models import AuditRecord
 from accessprogram.audit.verify import verify_chain
+from accessprogram.console.permissions import ACCESS_CONTROL_ROLES, programs_for
 from accessprogram.programs.view_access import staff_view
-
-from .permissions import ACCESS_CONTROL_ROLES, programs_for
 
 PAGE_SIZE = 50
 

@@ -1,0 +1,18 @@
+"""Agreements, invitations and applications: how testers join a program."""
+
+from django.urls import path
+
+from . import views
+
+P = "programs/<slug:slug>/"
+INVITATION = P + "invitations/<int:invitation_id>/"
+
+urlpatterns: list = [
+    path(P + "agreements/", views.agreements, name="agreements"),
+    path(P + "invitations/", views.invitations_page, name="invitations"),
+    path(P + "invitations/csv", views.invitations_csv, name="invitations-csv"),
+    path(INVITATION + "resend", views.invitation_resend, name="invitation-resend"),
+    path(INVITATION + "revoke", views.invitation_revoke, name="invitation-revoke"),
+    path(P + "applications/", views.applications_page, name="applications"),
+    path(P + "applications/<int:application_id>/", views.application_page, name="application"),
+]
