@@ -144,6 +144,17 @@ class QuestionFields:
         }
 
 
+def _recorded(question: Question, *, change: str, form: FeedbackForm, actor) -> Question:
+    record(
+        action=f"feedback.question.{change}",
+        target=form,
+        actor=actor,
+        question=question.pk,
+        kind=question.kind,
+    )
+    return question
+
+
 @transaction.atomic
 def add_question(*, form: FeedbackForm, actor=None, **fields) -> Question:
     """Append a question (fields: QuestionFields) to the form."""
@@ -157,14 +168,7 @@ def add_question(*, form: FeedbackForm, actor=None, **fields) -> Question:
     question = Question.objects.create(
         form=form, position=0 if last is None else last + 1, **fields.columns()
     )
-    record(
-        action="feedback.question.add",
-        target=form,
-        actor=actor,
-        question=question.pk,
-        kind=fields.kind,
-    )
-    return question
+    return _recorded(question, change="add", form=form, actor=actor)
 
 
 @transaction.atomic
@@ -190,14 +194,7 @@ def update_question(*, question: Question, actor=None, **fields) -> Question:
     for name, value in columns.items():
         setattr(question, name, value)
     question.save(update_fields=list(columns))
-    record(
-        action="feedback.question.update",
-        target=question.form,
-        actor=actor,
-        question=question.pk,
-        kind=fields.kind,
-    )
-    return question
+    return _recorded(question, change="update", form=question.form, actor=actor)
 
 
 @transaction.atomic
