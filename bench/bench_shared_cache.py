@@ -20,6 +20,7 @@ import multiprocessing
 import statistics
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench_auth import prepare_environment
@@ -56,10 +57,13 @@ def serve(kind: str, location: str, token_id: int, requests: int, start, results
     """One 'web worker': `requests` uses of one token from 20 addresses, as fast as it can."""
     from accessprogram.access import anomalies
     from accessprogram.access.models import ApiToken
+    from accessprogram.programs.models import Membership
 
     backend = make_backend(kind, location)
     anomalies.cache = backend
-    token = ApiToken(pk=token_id, digest=f"{token_id:064d}")
+    # Counts are kept per membership (the token's under it): an unsaved one names the keys.
+    membership = Membership(pk=token_id, joined_at=datetime.fromtimestamp(T0, tz=UTC))
+    token = ApiToken(pk=token_id, digest=f"{token_id:064d}", membership=membership)
     thresholds = anomalies.Thresholds(
         enabled=True, window_seconds=60, max_addresses=20, max_requests=10**9, max_user_agents=10
     )

@@ -46,6 +46,7 @@ FOREIGN_SETTINGS = (
 SERVER_THREADS = 4
 OTHER_TESTERS = 20
 ROWS_PER_TESTER = 100
+GOAL = 0.9  # candidate/baseline throughput (issue 14)
 
 
 @dataclass
@@ -351,6 +352,8 @@ def report(endpoints: list[Endpoint], *, args, client_share: float, total: float
     if client_share > 0.9:
         print(" (near saturation: figures may understate the server)", end="")
     print(f"\n  total run time: {total:.0f} s")
+    verdict = "goal met" if statistics.median(ratios) >= GOAL else "below the goal"
+    print(f"retrieve ratio: {statistics.median(ratios):.2f} (goal >= {GOAL}: {verdict})")
 
 
 if __name__ == "__main__":

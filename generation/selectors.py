@@ -4,14 +4,26 @@ import math
 from collections import Counter
 from datetime import timedelta
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    QuerySet,
+    Sum,
+)
 
 from accessprogram.access.blocks import blocked_target_ids
 from accessprogram.access.models import AccessBlock
+from accessprogram.prepared_lookup import PreparedLookup
 from accessprogram.programs.models import Membership, Program
 
 from .fairness import QueueStanding, TesterKey, Waiting, fair_order
-from .models import Dispatcher, Generation
+from .models import Asset, Dispatcher, Generation
+from .provenance.selectors import with_preview_status
 
 DEFAULT_RENDER_SECONDS_PER_VIDEO_SECOND = 1.0
 DISPATCHER_NAME = "generation"
@@ -64,6 +76,33 @@ def video_page(
             )
     page = list(generations[: limit + 1])
     return page[:limit], len(page) > limit
+
+
+def _tester_video_query(*, tester_id, program_id, public_id) -> QuerySet[Generation]:
+    return (
+        with_preview_status(visible_generations(user=tester_id, program=program_id))
+        .select_related(None)
+        .annotate(has_original=Exists(Asset.objects.filter(generation=OuterRef("pk"))))
+        .filter(public_id=public_id)
+    )
+
+
+_tester_video = PreparedLookup(
+    Generation,
+    _tester_video_query,
+    markers={
+        "tester_id": -7_000_001,
+        "program_id": -7_000_002,
+        "public_id": "prepared-lookup:public_id",
+    },
+)
+
+
+def tester_video(*, tester_id: int, program_id: int, public_id: str) -> Generation | None:
+    """A tester's video in one program by its public id (None: not theirs, or deleted), with
+    `preview_status`, `preview_error` and `has_original` (its finished file exists): everything
+    a status poll shows, in one query compiled once (accessprogram.prepared_lookup)."""
+    return _tester_video.first(tester_id=tester_id, program_id=program_id, public_id=public_id)
 
 
 def running_counts() -> Counter:

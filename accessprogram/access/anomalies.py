@@ -3,7 +3,7 @@
 Called by the authentication class after a token passed its checks. Use is counted per token and
 per membership (all of one tester's tokens together, so a workload spread over several tokens
 is seen whole) in Django's cache (Redis in production, so every web process sees the same
-counts), never in the database: a request costs one get_many and one set_many. Counts live in
+counts), never in the database: a request costs one get_many and one set. Counts live in
 minute buckets; the window slides over them, the oldest bucket counting only for the part of it
 still inside the window.
 
@@ -139,7 +139,7 @@ def _count_in(entries: dict, name: str, now: float, *, limit: int) -> None:
 
 @dataclass
 class Usage:
-    """What one token did within the window, this request included."""
+    """What one token (or one tester) did within the window, this request included."""
 
     requests: int
     addresses: dict  # address -> [requests, first seen, last seen] (unix seconds)
@@ -150,75 +150,79 @@ def record_use(
     *, token: ApiToken, address: str, user_agent: str, thresholds: Thresholds, now: float
 ) -> Usage:
     """Count this request and return the token's usage in the window."""
-    (usage,) = _record_use(
-        bases=[_base_key(token)],
-        address=address,
-        user_agent=user_agent,
-        thresholds=thresholds,
-        now=now,
+    token_usage, _ = _record_use(
+        token=token, address=address, user_agent=user_agent, thresholds=thresholds, now=now
     )
-    return usage
+    return token_usage
 
 
 def _record_use(
-    *, bases: list[str], address: str, user_agent: str, thresholds: Thresholds, now: float
-) -> list[Usage]:
-    """Count this request under each base key and return each one's usage in the window: one
-    get_many and one set_many for all of them.
+    *, token: ApiToken, address: str, user_agent: str, thresholds: Thresholds, now: float
+) -> tuple[Usage, Usage]:
+    """Count this request; return the token's and its tester's usage in the window.
 
-    Each minute bucket is split into a few shards and a request updates one shard picked at
-    random, so two concurrent requests rarely read-modify-write the same value; when they do,
-    one request goes uncounted (an undercount never suspends a token wrongly)."""
+    One set of keys per membership (minute buckets, each split into shards): a shard holds the
+    tester's counts and, under "t", each token's, so a request costs one get_many and one set,
+    whatever the number of tokens. (Keys per token and per membership cost twice that, and a
+    write is the expensive part.) Each request updates one shard picked at random, so two
+    concurrent requests rarely read-modify-write the same value; when they do, one request goes
+    uncounted (an undercount never suspends a token wrongly)."""
     window = thresholds.window_seconds
-    buckets = _buckets(now, window)
-    keys_by_base = {base: _keys(base, buckets) for base in bases}
-    found = cache.get_many([key for keys in keys_by_base.values() for key in keys.values()])
-    shard = random.randrange(SHARDS)
-    updates, usages = {}, []
-    for keys in keys_by_base.values():
-        mine_key, usage = _usage(keys, found, shard, address, user_agent, thresholds, now)
-        updates[mine_key] = found[mine_key]
-        usages.append(usage)
-    cache.set_many(updates, window + 2 * BUCKET_SECONDS)
-    return usages
-
-
-def _usage(keys, found, shard, address, user_agent, thresholds, now) -> tuple[str, Usage]:
-    """Merge one base's buckets into its usage and add this request to its current shard
-    (written back into `found`)."""
-    window = thresholds.window_seconds
-    since = now - window
-    requests, addresses, user_agents = 0.0, {}, {}
-    for (bucket, _), key in keys.items():
-        if key in found:
-            entry = found[key]
-            # The oldest bucket reaches back before the window: count the part inside it.
-            inside = min(1.0, ((bucket + 1) * BUCKET_SECONDS - since) / BUCKET_SECONDS)
-            requests += entry["n"] * inside
-            _merge(addresses, entry["a"], since=since)
-            _merge(user_agents, entry["u"], since=since)
-
-    mine_key = keys[(int(now // BUCKET_SECONDS), shard)]
-    mine = found.get(mine_key) or {"n": 0, "a": {}, "u": {}}
-    mine["n"] += 1
-    _count_in(mine["a"], address, now, limit=thresholds.max_addresses + 1)
-    _count_in(mine["u"], user_agent, now, limit=thresholds.max_user_agents + 1)
+    keys = _keys(_membership_key(token), _buckets(now, window))
+    found = cache.get_many(list(keys.values()))
+    mine_key = keys[(int(now // BUCKET_SECONDS), random.randrange(SHARDS))]
+    mine = found.get(mine_key) or _entry()
+    mine["t"] = tokens = mine.get("t") or {}
+    name = _base_key(token)
+    _count(mine, address, user_agent, thresholds, now)
+    _count(tokens.setdefault(name, _entry()), address, user_agent, thresholds, now)
+    cache.set(mine_key, mine, window + 2 * BUCKET_SECONDS)
     found[mine_key] = mine
 
-    _merge(addresses, {address: [1, now, now]}, since=since)
-    _merge(user_agents, {user_agent: [1, now, now]}, since=since)
-    return mine_key, Usage(
-        requests=round(requests) + 1,
-        addresses=addresses,
-        user_agents=user_agents,
-    )
+    since = now - window
+    token_usage, membership_usage = _empty_usage(), _empty_usage()
+    for (bucket, _), key in keys.items():
+        entry = found.get(key)
+        if entry is None:
+            continue
+        # The oldest bucket reaches back before the window: count the part inside it.
+        inside = min(1.0, ((bucket + 1) * BUCKET_SECONDS - since) / BUCKET_SECONDS)
+        _add(membership_usage, entry, inside, since)
+        token_entry = (entry.get("t") or {}).get(name)
+        if token_entry is not None:
+            _add(token_usage, token_entry, inside, since)
+    return _finish(token_usage), _finish(membership_usage)
+
+
+def _entry() -> dict:
+    return {"n": 0, "a": {}, "u": {}}
+
+
+def _count(entry: dict, address: str, user_agent: str, thresholds: Thresholds, now: float):
+    entry["n"] += 1
+    _count_in(entry["a"], address, now, limit=thresholds.max_addresses + 1)
+    _count_in(entry["u"], user_agent, now, limit=thresholds.max_user_agents + 1)
+
+
+def _empty_usage() -> Usage:
+    return Usage(requests=0.0, addresses={}, user_agents={})
+
+
+def _add(usage: Usage, entry: dict, inside: float, since: float) -> None:
+    usage.requests += entry["n"] * inside
+    _merge(usage.addresses, entry["a"], since=since)
+    _merge(usage.user_agents, entry["u"], since=since)
+
+
+def _finish(usage: Usage) -> Usage:
+    # This request sits in the newest bucket, counted in full: at least one request.
+    usage.requests = max(1, round(usage.requests))
+    return usage
 
 
 def forget_use(*, token: ApiToken) -> None:
     """Start counting afresh, e.g. after staff reinstate the token (its tester's counts too)."""
-    base = _base_key(token)
-    keys = _keys(base, _buckets(clock(), MAX_WINDOW_SECONDS))
-    cache.delete_many([f"{base}:alerted", *keys.values()])
+    cache.delete(f"{_base_key(token)}:alerted")
     _forget_membership_use(token)
 
 
@@ -250,7 +254,7 @@ def check_token_use(*, token: ApiToken, request) -> None:
     now = clock()
     user_agent = request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_LENGTH] or NO_USER_AGENT
     token_usage, membership_usage = _record_use(
-        bases=[_base_key(token), _membership_key(token)],
+        token=token,
         address=client_address(request),
         user_agent=user_agent,
         thresholds=thresholds,

@@ -1,12 +1,9 @@
-import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import connections, router
 from django.db.models import OuterRef, QuerySet
-from django.db.models.query import get_related_populators
 from django.utils import timezone
 
+from accessprogram.prepared_lookup import PreparedLookup
 from accessprogram.programs.models import Membership, Program
 from accessprogram.programs.selectors import pending_agreement_version, tester_memberships
 
@@ -59,105 +56,20 @@ def _token_with_access_facts(*, digest: str, now: datetime) -> QuerySet[ApiToken
     )
 
 
-@dataclass(frozen=True)
-class _CompiledLookup:
-    connection: object  # the thread's DatabaseWrapper it was compiled for
-    sql: str | None  # None: not preparable, use the ORM
-    params: tuple
-    slots: tuple[tuple[int, str], ...]  # (position among params, marker name)
-    compiler: object
-    converters: dict
-    model: type
-    columns: slice
-    attnames: list[str]
-    related: list
-    annotations: dict[str, int]
-
-
-class _PreparedLookup:
-    """A one-row queryset compiled to SQL once per database connection, then run with fresh
-    values.
-
-    Building and compiling the token lookup's correlated subqueries costs the ORM milliseconds
-    per request, many times what the database takes to run them, while the SQL never changes:
-    only the digest and the time do. `build(digest=..., now=...)` returns the queryset; it is
-    compiled once with marker values, whose positions among the SQL parameters are filled with
-    the real values on each call, and the row becomes model instances as QuerySet iteration
-    makes them (select_related objects, annotations). Should the markers not be found, every
-    call runs the ORM as is."""
-
-    _DIGEST = "prepared-lookup:digest"
-    _NOW = datetime(2000, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
-
-    def __init__(self, model, build):
-        self._model = model
-        self._build = build
-        self._local = threading.local()  # compiled per thread, as connections are
-
-    def first(self, *, digest: str, now: datetime):
-        using = router.db_for_read(self._model)
-        connection = connections[using]
-        cache = self._local.__dict__.setdefault("compiled", {})
-        compiled = cache.get(using)
-        if compiled is None or compiled.connection is not connection:
-            compiled = cache[using] = self._compile(using)
-        if compiled.sql is None:
-            return self._build(digest=digest, now=now).first()
-        values = {"digest": digest, "now": connection.ops.adapt_datetimefield_value(now)}
-        params = list(compiled.params)
-        for position, name in compiled.slots:
-            params[position] = values[name]
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        if compiled.converters:
-            (row,) = compiled.compiler.apply_converters([row], compiled.converters)
-        obj = compiled.model.from_db(using, compiled.attnames, row[compiled.columns])
-        for populator in compiled.related:
-            populator.populate(row, obj)
-        for name, position in compiled.annotations.items():
-            setattr(obj, name, row[position])
-        return obj
-
-    def _compile(self, using) -> _CompiledLookup:
-        queryset = self._build(digest=self._DIGEST, now=self._NOW).order_by()
-        compiler = queryset.query.get_compiler(using=using)
-        sql, params = compiler.as_sql()
-        now = compiler.connection.ops.adapt_datetimefield_value(self._NOW)
-        slots = tuple(
-            (position, "digest" if value == self._DIGEST else "now")
-            for position, value in enumerate(params)
-            if value == self._DIGEST or value == now
-        )
-        if [name for _, name in slots].count("digest") != 1:
-            sql = None
-        info, select = compiler.klass_info, compiler.select
-        converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
-        first, last = info["select_fields"][0], info["select_fields"][-1] + 1
-        return _CompiledLookup(
-            connection=compiler.connection,
-            sql=sql,
-            params=tuple(params),
-            slots=slots,
-            compiler=compiler,
-            converters=converters,
-            model=info["model"],
-            columns=slice(first, last),
-            attnames=[column[0].target.attname for column in select[first:last]],
-            related=get_related_populators(info, select, using),
-            annotations=dict(compiler.annotation_col_map or {}),
-        )
-
-
-_token_lookup = _PreparedLookup(ApiToken, _token_with_access_facts)
+_token_lookup = PreparedLookup(
+    ApiToken,
+    _token_with_access_facts,
+    markers={
+        "digest": "prepared-lookup:digest",
+        "now": datetime(2000, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+    },
+)
 
 
 def token_for_secret(*, secret: str) -> ApiToken | None:
     """The token with its membership, program, user and any block in force: one query.
 
-    Runs on every API request, so its SQL is compiled once (see _PreparedLookup)."""
+    Runs on every API request, so its SQL is compiled once (accessprogram.prepared_lookup)."""
     if not tokens.is_well_formed(secret):
         return None
     token = _token_lookup.first(digest=tokens.digest(secret), now=timezone.now())

@@ -23,7 +23,7 @@ from ..media import private_video_response
 from ..models import Generation
 from ..provenance.selectors import ready_preview, with_preview_status
 from ..provenance.services import RenditionUnavailable, ensure_preview
-from ..selectors import VideoCursorUnknown, video_page, visible_generations
+from ..selectors import VideoCursorUnknown, tester_video, video_page, visible_generations
 from . import serializers
 
 
@@ -108,13 +108,28 @@ class VideoDetailView(TesterApiView):
 
     @extend_schema(operation_id="videos_retrieve", responses={200: serializers.VideoOutput})
     def get(self, request, video_id):
-        generation = self.get_generation(video_id)
-        if generation.status == Generation.Status.COMPLETED and generation.preview_status is None:
+        # The status poll: one query (tester_video), no serializer (video_object).
+        generation = self.polled_video(video_id)
+        if (
+            generation.status == Generation.Status.COMPLETED
+            and generation.preview_status is None
+            and generation.has_original
+        ):
             # Finished before previews existed: request one, so polling ends.
             with contextlib.suppress(RenditionUnavailable):
                 ensure_preview(generation=generation)
-                generation = self.get_generation(video_id)
-        return Response(serializers.VideoOutput(generation).data)
+                generation = self.polled_video(video_id)
+        return Response(serializers.video_object(generation))
+
+    def polled_video(self, video_id: str) -> Generation:
+        generation = tester_video(
+            tester_id=self.request.user.pk,
+            program_id=self.request.auth.membership.program_id,
+            public_id=video_id,
+        )
+        if generation is None:
+            raise NotFound(f"No video found with id '{video_id}'.")
+        return generation
 
     @extend_schema(operation_id="videos_delete", responses={200: serializers.VideoDeletedOutput})
     def delete(self, request, video_id):

@@ -133,12 +133,12 @@ class CountingCache:
 
 
 def test_a_request_costs_one_cache_read_and_one_write(monkeypatch, token):
-    """Token and membership counts are read together and written together."""
+    """Token and membership counts live in the same entries: one read, one single-key write."""
     counting = CountingCache(cache)
     monkeypatch.setattr(anomalies, "cache", counting)
     for n in range(5):
         assert call(token, f"203.0.113.{n}") == 200
-    assert counting.calls == ["get_many", "set_many"] * 5
+    assert counting.calls == ["get_many", "set"] * 5
 
 
 def test_no_database_writes_and_no_extra_query_on_the_hot_path(token):
