@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from clients import signed_in
 from factories import MembershipFactory, ProgramFactory, UserFactory, token_for
 from processes import EngineProcess, WebProcess, WorkerProcess
 
@@ -22,13 +23,21 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture
-def celery_inline():
-    """Tasks sent with .delay() run at once in this process (for on_commit follow-ups)."""
+def eager_celery():
+    """Tasks sent with .delay() run at once in this process (after commit, for on_commit
+    follow-ups such as emails), instead of through a broker."""
     from accessprogram.celery import app
 
+    previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield app
-    app.conf.task_always_eager = False
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def tester_client(client, tester):
+    """The test client, signed in as the program's tester."""
+    return signed_in(tester, client=client)
 
 
 @pytest.fixture

@@ -115,7 +115,7 @@ def test_a_suspension_with_an_end_time_ends_by_itself(world):
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_portal_pages_show_a_notice_instead_of_content(
-    client, world, level, celery_inline, django_capture_on_commit_callbacks
+    client, world, level, eager_celery, django_capture_on_commit_callbacks
 ):
     video = GenerationFactory(
         tester=world.tester.user, program=world.program, status=Generation.Status.COMPLETED
@@ -157,7 +157,7 @@ def test_portal_pages_show_a_notice_instead_of_content(
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_queued_and_running_jobs_are_cancelled(
-    world, level, celery_inline, django_capture_on_commit_callbacks, settings
+    world, level, eager_celery, django_capture_on_commit_callbacks, settings
 ):
     # No engine answers here, whatever runs on this machine's default engine port: the sweep's
     # delete fails and the job keeps its cleanup flag for a later sweep.
@@ -200,7 +200,7 @@ def slow_engine(tmp_path_factory):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("level", LEVELS)
 def test_a_rendering_job_is_stopped_at_the_engine(
-    slow_engine, settings, media_root, level, celery_inline
+    slow_engine, settings, media_root, level, eager_celery
 ):
     settings.ENGINE_URL, settings.ENGINE_SECRET = slow_engine.url, ENGINE_SECRET
     world = World()

@@ -81,7 +81,7 @@ def assert_every_chain_intact():
     assert result.pending == 0
 
 
-def test_a_kill_switch_does_not_wait_for_another_programs_audited_import(celery_inline):
+def test_a_kill_switch_does_not_wait_for_another_programs_audited_import(eager_celery):
     busy, quiet = ProgramFactory(), ProgramFactory()
     staff = UserFactory()
     with long_import(busy) as import_in_flight, refusing_to_wait_for_locks():
@@ -97,7 +97,7 @@ def test_a_kill_switch_does_not_wait_for_another_programs_audited_import(celery_
     assert_every_chain_intact()
 
 
-def test_revocations_in_the_same_program_do_not_wait_for_its_audited_import(celery_inline):
+def test_revocations_in_the_same_program_do_not_wait_for_its_audited_import(eager_celery):
     busy = ProgramFactory()
     staff = UserFactory()
     testers = [MembershipFactory(program=busy) for _ in range(5)]
@@ -121,7 +121,7 @@ def test_revocations_in_the_same_program_do_not_wait_for_its_audited_import(cele
     assert_every_chain_intact()
 
 
-def test_revocations_do_not_wait_for_a_transaction_holding_their_program_row(celery_inline):
+def test_revocations_do_not_wait_for_a_transaction_holding_their_program_row(eager_celery):
     """A program-wide transaction (a period close, a settings change) locks its program row
     FOR NO KEY UPDATE; revoking a token must lock the token alone, and the kill switch's new
     block (which references the program) must not need more than a key-share lock."""

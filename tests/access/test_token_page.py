@@ -2,7 +2,6 @@
 
 import re
 
-import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -11,20 +10,14 @@ from accessprogram.access.scopes import ALL_SCOPES
 from factories import MembershipFactory, token_for
 
 
-@pytest.fixture
-def signed_in(client, tester):
-    client.force_login(tester.user)
-    return client
-
-
 def api_status(secret: str) -> int:
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return api.get("/v1/videos").status_code
 
 
-def test_a_new_token_is_shown_once_and_works(signed_in, tester):
-    response = signed_in.post(
+def test_a_new_token_is_shown_once_and_works(tester_client, tester):
+    response = tester_client.post(
         reverse("tokens"),
         {"membership": tester.pk, "name": "laptop", "expires_in": "30", "scopes": ALL_SCOPES},
     )
@@ -34,33 +27,33 @@ def test_a_new_token_is_shown_once_and_works(signed_in, tester):
     assert api_status(secret) == 200
     token = ApiToken.objects.get(name="laptop")
     assert token.expires_at is not None
-    again = signed_in.get(reverse("tokens")).content.decode()
+    again = tester_client.get(reverse("tokens")).content.decode()
     assert secret not in again
     assert token.display_prefix in again
 
 
-def test_a_blank_name_is_a_form_error_and_creates_nothing(signed_in, tester):
-    response = signed_in.post(reverse("tokens"), {"membership": tester.pk, "name": ""})
+def test_a_blank_name_is_a_form_error_and_creates_nothing(tester_client, tester):
+    response = tester_client.post(reverse("tokens"), {"membership": tester.pk, "name": ""})
     assert "This field is required." in response.content.decode()
     assert not ApiToken.objects.exists()
 
 
-def test_revoking_stops_the_token_at_once(signed_in, tester):
+def test_revoking_stops_the_token_at_once(tester_client, tester):
     secret = token_for(tester)
     token = ApiToken.objects.get()
-    response = signed_in.post(reverse("token-revoke", args=[token.pk]))
+    response = tester_client.post(reverse("token-revoke", args=[token.pk]))
     assert response.status_code == 302
     assert api_status(secret) == 401
     token.refresh_from_db()
     assert token.revoked_at is not None
 
 
-def test_other_peoples_tokens_are_invisible_and_answer_404(signed_in, program):
+def test_other_peoples_tokens_are_invisible_and_answer_404(tester_client, program):
     other = MembershipFactory(program=program)
     secret = token_for(other, name="someone else's")
     token = ApiToken.objects.get()
-    assert "someone else" not in signed_in.get(reverse("tokens")).content.decode()
-    assert signed_in.post(reverse("token-revoke", args=[token.pk])).status_code == 404
+    assert "someone else" not in tester_client.get(reverse("tokens")).content.decode()
+    assert tester_client.post(reverse("token-revoke", args=[token.pk])).status_code == 404
     assert api_status(secret) == 200
 
 

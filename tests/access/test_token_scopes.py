@@ -132,15 +132,11 @@ def test_a_tokens_daily_limit_counts_only_its_own_generations(tester):
 # --- the token page -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def signed_in(client, tester):
-    client.force_login(tester.user)
-    return client
-
-
 @pytest.mark.django_db
-def test_the_page_creates_a_restricted_token_and_shows_where_it_was_last_used(signed_in, tester):
-    response = signed_in.post(
+def test_the_page_creates_a_restricted_token_and_shows_where_it_was_last_used(
+    tester_client, tester
+):
+    response = tester_client.post(
         reverse("tokens"),
         {
             "membership": tester.pk,
@@ -158,7 +154,7 @@ def test_the_page_creates_a_restricted_token_and_shows_where_it_was_last_used(si
         3,
     )
     assert api_for(secret, "127.0.0.9").get("/v1/videos").status_code == 200
-    page = signed_in.get(reverse("tokens")).content.decode()
+    page = tester_client.get(reverse("tokens")).content.decode()
     assert "from 127.0.0.9" in page
     assert "scripts/1.0" in page
     assert "videos:read" in page
@@ -166,8 +162,8 @@ def test_the_page_creates_a_restricted_token_and_shows_where_it_was_last_used(si
 
 
 @pytest.mark.django_db
-def test_a_bad_network_on_the_page_is_a_form_error_and_creates_nothing(signed_in, tester):
-    response = signed_in.post(
+def test_a_bad_network_on_the_page_is_a_form_error_and_creates_nothing(tester_client, tester):
+    response = tester_client.post(
         reverse("tokens"),
         {"membership": tester.pk, "name": "ci", "scopes": ALL_SCOPES, "allowed_networks": "x"},
     )

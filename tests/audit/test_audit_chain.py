@@ -293,7 +293,7 @@ def test_a_different_key_fails_every_chain(make_records, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_appends_form_gapless_chains(program, celery_inline):
+def test_concurrent_appends_form_gapless_chains(program, eager_celery):
     """Links that find their head busy hand over to a task (run inline here, as a worker)."""
     other = ProgramFactory()
     threads_count, per_thread = 8, 25

@@ -15,24 +15,18 @@ from factories import GenerationFactory, MembershipFactory
 EARNINGS = reverse("compensation:earnings")
 
 
-@pytest.fixture
-def signed_in(client, tester):
-    client.force_login(tester.user)
-    return client
-
-
 def test_signed_out_visitors_are_sent_to_sign_in(client, db):
     response = client.get(EARNINGS)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_the_page_shows_balance_entries_and_history(signed_in, tester, rate_card):
+def test_the_page_shows_balance_entries_and_history(tester_client, tester, rate_card):
     award_for_form(membership=tester, response_id=7, form_title="Motion quality survey")
     award_for_bug(membership=tester, bug_id=3, severity="high", title="Flicker at 24 fps")
     other = MembershipFactory(program=tester.program)
     award_for_form(membership=other, response_id=8, form_title="Someone else's form")
 
-    response = signed_in.get(EARNINGS)
+    response = tester_client.get(EARNINGS)
     assert response.status_code == 200
     page = response.content.decode()
     assert 'data-testid="balance-USD">45.00 USD<' in page
@@ -45,9 +39,9 @@ def test_the_page_shows_balance_entries_and_history(signed_in, tester, rate_card
     assert f'id="earnings-{tester.pk}-usd-title"' in page
 
 
-def test_logging_a_session(signed_in, tester):
+def test_logging_a_session(tester_client, tester):
     started = (timezone.now() - datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
-    response = signed_in.post(
+    response = tester_client.post(
         EARNINGS,
         {
             "membership": tester.pk,
@@ -59,7 +53,7 @@ def test_logging_a_session(signed_in, tester):
     assert response.status_code == 302
     log = TimeLog.objects.get()
     assert (log.membership, log.minutes, log.status) == (tester, 90, "pending")
-    page = signed_in.get(EARNINGS).content.decode()
+    page = tester_client.get(EARNINGS).content.decode()
     assert "Camera moves" in page and "Pending" in page
 
 
@@ -74,10 +68,10 @@ def test_logging_a_session(signed_in, tester):
     ],
 )
 def test_bad_sessions_are_refused_and_nothing_is_written(
-    signed_in, tester, minutes, hours_ago, message
+    tester_client, tester, minutes, hours_ago, message
 ):
     started = (timezone.now() - datetime.timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M")
-    response = signed_in.post(
+    response = tester_client.post(
         EARNINGS,
         {"membership": tester.pk, "started_at": started, "minutes": minutes, "description": "x"},
     )
@@ -86,10 +80,10 @@ def test_bad_sessions_are_refused_and_nothing_is_written(
     assert not TimeLog.objects.exists()
 
 
-def test_a_tester_cannot_log_time_in_someone_elses_program(signed_in, tester):
+def test_a_tester_cannot_log_time_in_someone_elses_program(tester_client, tester):
     elsewhere = MembershipFactory()
     started = (timezone.now() - datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
-    response = signed_in.post(
+    response = tester_client.post(
         EARNINGS,
         {"membership": elsewhere.pk, "started_at": started, "minutes": "30", "description": "x"},
     )
@@ -97,7 +91,7 @@ def test_a_tester_cannot_log_time_in_someone_elses_program(signed_in, tester):
     assert not TimeLog.objects.exists()
 
 
-def test_activity_is_shown_beside_a_logged_session(signed_in, tester):
+def test_activity_is_shown_beside_a_logged_session(tester_client, tester):
     started = timezone.now() - datetime.timedelta(hours=2)
     TimeLog.objects.create(
         membership=tester, started_at=started, minutes=60, description="Prompt adherence"
@@ -112,7 +106,7 @@ def test_activity_is_shown_beside_a_logged_session(signed_in, tester):
     GenerationFactory(
         tester=user, program=program, created_at=started + datetime.timedelta(minutes=70)
     )
-    page = signed_in.get(EARNINGS).content.decode()
+    page = tester_client.get(EARNINGS).content.decode()
     assert "Generations made: 2" in page
 
 
@@ -142,16 +136,16 @@ def closed_period(program, tester, staff, clock, today):
     return period
 
 
-def test_the_tester_opens_their_statement(signed_in, closed_period, tester):
-    page = signed_in.get(EARNINGS).content.decode()
+def test_the_tester_opens_their_statement(tester_client, closed_period, tester):
+    page = tester_client.get(EARNINGS).content.decode()
     url = reverse("compensation:statement", args=[closed_period.pk])
     assert url in page
-    response = signed_in.get(url)
+    response = tester_client.get(url)
     assert response.status_code == 200
     content = response.content.decode()
     assert "Survey on motion" in content
     assert 'data-testid="closing-USD">12.50 USD<' in content
-    csv_response = signed_in.get(reverse("compensation:statement-csv", args=[closed_period.pk]))
+    csv_response = tester_client.get(reverse("compensation:statement-csv", args=[closed_period.pk]))
     assert csv_response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in csv_response["Content-Disposition"]
     lines = csv_response.content.decode().splitlines()
@@ -175,11 +169,11 @@ def test_a_tester_sees_only_their_own_statement(client, closed_period, program):
     assert client.get(reverse("compensation:statement", args=[missing])).status_code == 404
 
 
-def test_balances_drop_by_what_was_paid(signed_in, closed_period, tester, staff):
+def test_balances_drop_by_what_was_paid(tester_client, closed_period, tester, staff):
     from accessprogram.compensation.payouts import mark_payout_paid
 
     line = closed_period.batch.lines.get()
     mark_payout_paid(line=line, provider_reference="PP-1", actor=staff)
-    page = signed_in.get(EARNINGS).content.decode()
+    page = tester_client.get(EARNINGS).content.decode()
     assert 'data-testid="balance-USD">0.00 USD<' in page
     assert "Paid" in page and Decimal("12.50") == line.amount

@@ -158,7 +158,7 @@ def test_opening_periods_and_refusing_overlaps(console, program, today):
 
 
 def test_close_pay_and_download(
-    console, program, tester, period, finance, celery_inline, django_capture_on_commit_callbacks
+    console, program, tester, period, finance, eager_celery, django_capture_on_commit_callbacks
 ):
     unconfirmed = console.post(url("finance-period-close", program, period.pk), follow=True)
     assert "tick the confirmation" in unconfirmed.content.decode()
@@ -292,7 +292,7 @@ def test_reversing_an_entry_needs_a_reason(console, program, tester):
 
 
 def test_the_stipend_button(
-    console, program, tester, celery_inline, django_capture_on_commit_callbacks
+    console, program, tester, eager_celery, django_capture_on_commit_callbacks
 ):
     from accessprogram.compensation.rules import previous_month
     from accessprogram.compensation.services import publish_rate_card

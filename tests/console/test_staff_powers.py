@@ -6,21 +6,15 @@ user, not per program).
 """
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from accessprogram.access.policy import GRANTED_BY
 from accessprogram.audit.models import AuditRecord
 from accessprogram.programs.models import Membership
+from clients import signed_in
 from factories import MembershipFactory, ProgramFactory
 
 Role = Membership.Role
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def change(client, member, role):

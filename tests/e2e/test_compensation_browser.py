@@ -53,7 +53,7 @@ def sign_in_with_totp(page, base_url, user):
 
 
 def test_a_tester_is_paid_and_reads_the_statement(
-    live_server, page, browser, program, sign_in, settings, tmp_path, celery_inline
+    live_server, page, browser, program, sign_in, settings, tmp_path, eager_celery
 ):
     settings.STAFF_MFA_REQUIRED = True
     publish_rate_card(

@@ -15,7 +15,6 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accessprogram.celery import app as celery_app
 from accessprogram.compensation.models import LedgerEntry
 from accessprogram.compensation.services import publish_rate_card
 from accessprogram.feedback import services
@@ -30,14 +29,6 @@ FACTORY_PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's pass
 TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
 VIDEO_BYTES = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 16
-
-
-@pytest.fixture
-def eager_tasks():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture
@@ -109,7 +100,7 @@ def test_answer_rate_report_and_see_the_bug_confirmed(
     setup,
     tester,
     program,
-    eager_tasks,
+    eager_celery,
     mailoutbox,
 ):
     settings.STAFF_MFA_REQUIRED = True

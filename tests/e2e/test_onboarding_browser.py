@@ -8,7 +8,6 @@ import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import expect
 
-from accessprogram.celery import app as celery_app
 from accessprogram.programs.invitations import invite
 from accessprogram.programs.models import Cohort, Membership
 from accessprogram.programs.services import publish_agreement
@@ -20,21 +19,13 @@ FACTORY_PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's pass
 LINK = re.compile(r"https?://\S+")
 
 
-@pytest.fixture
-def eager_tasks():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
-
-
 def link_in(mail, path_part: str) -> str:
     (link,) = [url for url in LINK.findall(mail.body) if path_part in url]
     return link
 
 
 def test_a_tester_follows_an_invitation_to_the_generate_page(
-    live_server, page, program, mailoutbox, settings, eager_tasks
+    live_server, page, program, mailoutbox, settings, eager_celery
 ):
     settings.PORTAL_URL = live_server.url
     cohort = Cohort.objects.create(program=program, name="Wave 1")

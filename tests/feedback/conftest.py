@@ -2,23 +2,13 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from feedback_helpers import signed_in
 
-from accessprogram.celery import app as celery_app
 from accessprogram.feedback import services
 from accessprogram.feedback.models import Question
 from accessprogram.programs.models import Membership
+from clients import signed_in
 from factories import GenerationFactory, MembershipFactory
 from generation.models import Generation
-
-
-@pytest.fixture(autouse=True)
-def eager_tasks():
-    """Bug notification emails run in-process (after commit) instead of through a broker."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture
@@ -86,3 +76,8 @@ def make_form(program, manager):
 @pytest.fixture
 def open_form(make_form):
     return make_form()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(eager_celery):
+    """Bug notification emails run in-process (after commit) instead of through a broker."""

@@ -1,16 +1,8 @@
 """Helpers shared by the feedback tests."""
 
-from django.test import Client
-
 from accessprogram.feedback.models import Question
 
 PASSWORD = "correct-horse-battery"
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def questions(form) -> dict[str, Question]:

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from feedback_helpers import answers_post, questions, signed_in
+from feedback_helpers import answers_post, questions
 
 from accessprogram.access.models import AccessBlock
 from accessprogram.access.revocation import block_access
@@ -13,6 +13,7 @@ from accessprogram.feedback import services
 from accessprogram.feedback.answers import AnswersInvalid
 from accessprogram.feedback.models import Answer, FeedbackForm, FormResponse
 from accessprogram.programs.models import Cohort
+from clients import signed_in
 from factories import GenerationFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db

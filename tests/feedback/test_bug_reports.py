@@ -4,11 +4,11 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from feedback_helpers import signed_in
 
 from accessprogram.feedback.attachments import MAX_BYTES
 from accessprogram.feedback.models import BugAttachment, BugReport
 from accessprogram.programs.models import Membership
+from clients import signed_in
 from factories import GenerationFactory, MembershipFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db

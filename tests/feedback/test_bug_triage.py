@@ -1,7 +1,6 @@
 """Staff triage bug reports: statuses, duplicates, comments, notes, emails, pay on confirm."""
 
 import pytest
-from feedback_helpers import signed_in
 
 from accessprogram.audit.models import AuditRecord
 from accessprogram.compensation.models import LedgerEntry
@@ -9,6 +8,7 @@ from accessprogram.feedback import bugs
 from accessprogram.feedback.models import BugEvent, BugReport
 from accessprogram.feedback.services import FeedbackError
 from accessprogram.programs.models import Membership
+from clients import signed_in
 from factories import MembershipFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db

@@ -136,9 +136,8 @@ def test_the_bugs_csv_lists_every_report(manager_client, program, tester):
 
 
 def test_exports_are_scoped_to_the_callers_programs(program, open_form, make_form):
-    from feedback_helpers import signed_in
-
     from accessprogram.programs.models import Membership
+    from clients import signed_in
 
     stranger = MembershipFactory(role=Membership.Role.ADMIN).user
     client = signed_in(stranger)

@@ -1,12 +1,13 @@
 """Staff build forms in the console: create, questions with htmx, publish, lock once answered."""
 
 import pytest
-from feedback_helpers import questions, signed_in
+from feedback_helpers import questions
 
 from accessprogram.audit.models import AuditRecord
 from accessprogram.feedback import services
 from accessprogram.feedback.models import FeedbackForm, Question
 from accessprogram.programs.models import Membership
+from clients import signed_in
 from factories import MembershipFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db

@@ -31,7 +31,7 @@ def c2pa(settings, tmp_path):
 
 
 @pytest.fixture
-def published(tester, media_root, c2pa, django_capture_on_commit_callbacks, celery_inline):
+def published(tester, media_root, c2pa, django_capture_on_commit_callbacks, eager_celery):
     generation = complete_with_video(
         GenerationFactory(tester=tester.user, program=tester.program, model="sora-2-pro"),
         clip_bytes(),
@@ -89,7 +89,7 @@ def test_with_the_dev_root_as_trust_anchor_it_is_trusted(published_file, c2pa):
 
 
 def test_a_preview_manifest_states_no_approval(
-    tester, media_root, c2pa, celery_inline, django_capture_on_commit_callbacks, tmp_path
+    tester, media_root, c2pa, eager_celery, django_capture_on_commit_callbacks, tmp_path
 ):
     generation = complete_with_video(
         GenerationFactory(tester=tester.user, program=tester.program), clip_bytes()
@@ -194,7 +194,7 @@ def test_production_refuses_to_start_without_a_real_signing_certificate(tmp_path
 
 
 def test_a_bare_self_signed_certificate_fails_the_build_without_retrying(
-    tester, media_root, settings, tmp_path, celery_inline, django_capture_on_commit_callbacks
+    tester, media_root, settings, tmp_path, eager_celery, django_capture_on_commit_callbacks
 ):
     import datetime
 

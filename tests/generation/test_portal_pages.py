@@ -11,6 +11,7 @@ from django.utils import timezone
 from rendition_fixtures import ready_rendition
 
 from accessprogram.programs.models import Membership, Program
+from clients import signed_in
 from engine_doubles import FullEngine
 from factories import GenerationFactory, MembershipFactory, ProgramFactory, UserFactory
 from generation import dispatch
@@ -19,12 +20,6 @@ from generation.models import Asset, Generation
 PASSWORD = "correct-horse-battery"
 VIDEO_BYTES = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64
 PREVIEW_BYTES = b"\x00\x00\x00\x18ftypmp42 watermarked" + bytes(range(255, -1, -1)) * 64
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

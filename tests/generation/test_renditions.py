@@ -14,6 +14,7 @@ from accessprogram.access.models import AccessBlock
 from accessprogram.audit.chain import LinkAfterCommit
 from accessprogram.audit.models import AuditRecord
 from accessprogram.programs.models import Membership
+from clients import signed_in
 from factories import GenerationFactory, MembershipFactory, ProgramFactory, UserFactory
 from generation.media import presigned_video_url
 from generation.models import Generation, Rendition
@@ -35,7 +36,7 @@ def finished(tester, media_root):
 
 
 @pytest.fixture
-def build(django_capture_on_commit_callbacks, celery_inline):
+def build(django_capture_on_commit_callbacks, eager_celery):
     """Run a rendition service and the build it enqueues (inline, as a worker would)."""
 
     def run(service, **kwargs) -> Rendition:
@@ -45,12 +46,6 @@ def build(django_capture_on_commit_callbacks, celery_inline):
         return rendition
 
     return run
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def served_bytes(response) -> bytes:

@@ -26,7 +26,7 @@ def c2pa(settings, tmp_path):
 
 
 @pytest.fixture
-def build(media_root, c2pa, django_capture_on_commit_callbacks, celery_inline):
+def build(media_root, c2pa, django_capture_on_commit_callbacks, eager_celery):
     def run(service, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
             rendition = service(**kwargs)

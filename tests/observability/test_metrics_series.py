@@ -137,7 +137,7 @@ def always_fails():
     raise RuntimeError("boom")
 
 
-def test_failed_celery_tasks_are_counted_by_name(client, celery_inline):
+def test_failed_celery_tasks_are_counted_by_name(client, eager_celery):
     name = "accessprogram_celery_task_failures_total"
     labels = {"task": "tests.observability.always_fails"}
     before = value(scrape(client), name, **labels)

@@ -5,7 +5,6 @@ import hashlib
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.test import Client
 from django.utils import timezone
 from rendition_fixtures import clip_bytes, complete_with_video, ready_rendition
 
@@ -62,12 +61,6 @@ def make_published_ready(share_request, content: bytes = PUBLISHED) -> Rendition
     )
     rendition.refresh_from_db()
     return rendition
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def body_of(response) -> bytes:

@@ -2,8 +2,9 @@
 read) and an email sent after commit."""
 
 import pytest
-from sharing_helpers import approve, ask, finished_output, signed_in
+from sharing_helpers import approve, ask, finished_output
 
+from clients import signed_in
 from factories import MembershipFactory
 from review.approvals import revoke_approval
 from review.claims import claim_next_share_request

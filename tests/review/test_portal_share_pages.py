@@ -2,9 +2,10 @@
 requests" (state, reason, resubmit once with changes, withdraw, copy or revoke the link)."""
 
 import pytest
-from sharing_helpers import approve, ask, finished_output, make_published_ready, signed_in
+from sharing_helpers import approve, ask, finished_output, make_published_ready
 
 from accessprogram.access.revocation import block_access
+from clients import signed_in
 from factories import GenerationFactory, MembershipFactory
 from generation.models import Generation
 from review.claims import claim_next_share_request

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from sharing_helpers import approve, ask, finished_output, make_published_ready, signed_in
+from sharing_helpers import approve, ask, finished_output, make_published_ready
 
 from accessprogram.access.policy import reviewable_program_ids
 from accessprogram.access.revocation import block_access
@@ -14,6 +14,7 @@ from accessprogram.audit.models import AuditRecord
 from accessprogram.compensation.models import LedgerEntry
 from accessprogram.compensation.services import publish_rate_card
 from accessprogram.programs.models import Membership
+from clients import signed_in
 from factories import MembershipFactory, ProgramFactory, UserFactory
 from review.claims import claim_next_share_request
 from review.models import ReviewDecision, ShareLink, ShareRequest

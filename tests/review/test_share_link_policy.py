@@ -7,11 +7,12 @@ kill switch, an anomaly, a pause) never stop links under either policy."""
 import pytest
 from django.test import Client
 from django.urls import reverse
-from sharing_helpers import approve, ask, finished_output, make_published_ready, signed_in
+from sharing_helpers import approve, ask, finished_output, make_published_ready
 
 from accessprogram.access.revocation import block_access, kill_switch, lift_block
 from accessprogram.audit.models import AuditRecord
 from accessprogram.programs.models import Cohort, Membership, Program
+from clients import signed_in
 from factories import MembershipFactory
 from review.models import ShareLink
 

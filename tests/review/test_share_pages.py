@@ -14,10 +14,10 @@ from sharing_helpers import (
     body_of,
     finished_output,
     make_published_ready,
-    signed_in,
 )
 
 from accessprogram.audit.models import AuditRecord
+from clients import signed_in
 from factories import MembershipFactory, ProgramFactory
 from generation.models import Rendition
 from review.approvals import revoke_approval

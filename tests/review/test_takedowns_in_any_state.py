@@ -3,9 +3,10 @@ of a paused program may still stop a share link or take an approval back, though
 queue itself is closed to them until the program is resumed."""
 
 import pytest
-from sharing_helpers import approve, ask, finished_output, make_published_ready, signed_in
+from sharing_helpers import approve, ask, finished_output, make_published_ready
 
 from accessprogram.programs.models import Membership, Program
+from clients import signed_in
 from factories import MembershipFactory
 from review.models import ShareLink, ShareRequest
 
