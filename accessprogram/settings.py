@@ -14,6 +14,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from accessprogram import deployment
+from accessprogram.logging_config import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -359,19 +360,7 @@ WORKER_HEARTBEAT_MAX_AGE_SECONDS = env.float("WORKER_HEARTBEAT_MAX_AGE_SECONDS",
 # connection timeouts).
 READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=2.0)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # The sweep runs every second: log what it did, not each task and HTTP call.
-        "celery.app.trace": {"level": "WARNING"},
-        "celery.worker.strategy": {"level": "WARNING"},
-        "celery.beat": {"level": "WARNING"},  # "Sending due task" every second otherwise
-        "httpx": {"level": "WARNING"},
-    },
-}
+LOGGING = logging_config(level=env("LOG_LEVEL", default="INFO"))
 
 # --- Audit trail -----------------------------------------------------------------------------
 # Seals and links of audit records are HMAC-SHA256 under this key, kept outside the database:
@@ -405,18 +394,6 @@ if DEPLOYMENT == deployment.PRODUCTION:
         engine_url=ENGINE_URL,
     )
     if _problems:
-        raise ImproperlyConfigured(
-            "DEPLOYMENT is production (its default); refusing to start:\n- "
-            + "\n- ".join(_problems)
-            + "\nFor a development run set DEPLOYMENT=development."
-        )
-    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-    # Deliberately off by default, so `check --deploy` is silenced on them: HSTS for subdomains
-    # and the browsers' preload list bind the whole domain (often the lab's, with other sites on
-    # it) for a year or more. The operator opts in with the two variables above.
-    SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+        raise ImproperlyConfigured(deployment.refusal(_problems))
+    # HTTPS-only cookies, HSTS and the proxy's scheme header (deployment.https_settings).
+    globals().update(deployment.https_settings(env))
