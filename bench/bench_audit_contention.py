@@ -27,7 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench_auth import create_database, destroy_database, prepare_environment
+from environment import create_database, destroy_database, prepare_environment
 
 
 def parse_args() -> argparse.Namespace:

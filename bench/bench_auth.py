@@ -29,12 +29,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import bench_video_retrieve as retrieve  # sibling script: server, load and /proc helpers
 import httpx
+from environment import create_database, destroy_database, prepare_environment
 
-ROOT = Path(__file__).resolve().parent.parent
 FILLER_TESTERS = 2000  # other testers, each with an ApiToken and a DRF token
 BLOCKS_ELSEWHERE = 2000  # blocks in force on other tokens and testers (revocations pile up)
 TARGET = 1.1
@@ -57,45 +56,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true", help="print cProfile of both checks")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (db, server log)")
     return parser.parse_args()
-
-
-# The three helpers below are shared by bench_kill_switch.py and bench_revoke_to_cancel.py.
-
-
-def prepare_environment(var_dir: Path, *, settings_module: str = "bench.settings") -> None:
-    """SQLite in `var_dir` unless DATABASE_URL names a PostgreSQL server, where a throwaway
-    database is created (see create_database); no configured broker, cache or bucket."""
-    database_url = os.environ.get("DATABASE_URL", "")
-    for name in (*retrieve.FOREIGN_SETTINGS, "CELERY_BROKER_FOLDER", "MEDIA_ROOT"):
-        os.environ.pop(name, None)
-    if database_url.startswith(("postgres://", "postgresql://", "pgsql://")):
-        os.environ["DATABASE_URL"] = database_url  # only its server is used, see create_database
-    os.environ["VAR_DIR"] = str(var_dir)
-    os.environ["DEPLOYMENT"] = "development"  # the embedded default, development secrets included
-    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-
-
-def create_database(name: str) -> tuple[str, str]:
-    """Create and migrate a throwaway database (Django's test-database machinery); returns the
-    DATABASE_URL for subprocesses and the name to pass to destroy_database."""
-    from django.db import connection
-
-    original = connection.settings_dict["NAME"]
-    if connection.vendor == "postgresql":
-        connection.settings_dict["TEST"]["NAME"] = f"{name}_{os.getpid()}"
-    created = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{created}", original
-    url = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(url._replace(path=f"/{created}")), original
-
-
-def destroy_database(original: str) -> None:
-    from django.db import connection
-
-    connection.creation.destroy_test_db(original, verbosity=0)
 
 
 def create_data() -> dict:

@@ -41,7 +41,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from bench_auth import create_database, destroy_database, prepare_environment
+from environment import create_database, destroy_database, prepare_environment
 from seeding import pending_share_requests
 
 TARGET_PER_SECOND = 500.0

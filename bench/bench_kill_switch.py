@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_auth import create_database, destroy_database, prepare_environment
+from environment import create_database, destroy_database, prepare_environment
 
 TARGET_MS = 50.0
 

@@ -26,7 +26,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench_auth import create_database, destroy_database, prepare_environment
+from environment import create_database, destroy_database, prepare_environment
 
 QUEUED_SERIES = "accessprogram_generations_queued "
 METRICS_MIDDLEWARE = "accessprogram.observability.middleware.RequestMetricsMiddleware"

@@ -32,8 +32,8 @@ import time
 from pathlib import Path
 
 import httpx
-from bench_auth import ROOT, create_database, destroy_database, prepare_environment
 from bench_video_retrieve import free_port, percentile
+from environment import ROOT, create_database, destroy_database, prepare_environment
 
 # The end-to-end tests' process wrapper (own session, stop, log tail) serves the bench too.
 sys.path.insert(0, str(ROOT / "tests"))

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bench_auth import create_database, destroy_database, prepare_environment
+from environment import create_database, destroy_database, prepare_environment
 from scale_seed import load, seed, seeded_testers
 
 SLOW_MS = 300

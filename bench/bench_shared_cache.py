@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench_auth import prepare_environment
+from environment import prepare_environment
 
 T0 = 1_900_000_040.0  # a fixed clock 20 s into a minute: every request lands in one bucket
 
