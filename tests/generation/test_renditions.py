@@ -15,7 +15,7 @@ from accessprogram.audit.chain import LinkAfterCommit
 from accessprogram.audit.models import AuditRecord
 from accessprogram.programs.models import Membership
 from clients import signed_in
-from factories import GenerationFactory, MembershipFactory, ProgramFactory, UserFactory
+from factories import GenerationFactory, MembershipFactory, ProgramFactory, UserFactory, token_for
 from generation.media import presigned_video_url
 from generation.models import Generation, Rendition
 from generation.provenance import services
@@ -249,7 +249,7 @@ def test_the_tester_never_receives_the_original(finished, tester, c2pa, build):
     build(services.ensure_preview, generation=finished)
     browser = signed_in(tester.user)
     portal = served_bytes(browser.get(f"/videos/{finished.public_id}/media"))
-    api = Client(HTTP_AUTHORIZATION=f"Bearer {_token(tester)}")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(tester)}")
     download = api.get(f"/v1/videos/{finished.public_id}/content")
     assert download.status_code == 200
     api_bytes = served_bytes(download)
@@ -261,17 +261,11 @@ def test_the_tester_never_receives_the_original(finished, tester, c2pa, build):
         assert hashlib.sha256(served).hexdigest() == preview.sha256
 
 
-def _token(membership) -> str:
-    from factories import token_for
-
-    return token_for(membership)
-
-
 def test_another_tester_gets_404_for_media_and_download(finished, program, media_root):
     ready_rendition(finished, b"watermarked bytes")
     other = MembershipFactory(program=program)
     assert signed_in(other.user).get(f"/videos/{finished.public_id}/media").status_code == 404
-    api = Client(HTTP_AUTHORIZATION=f"Bearer {_token(other)}")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(other)}")
     response = api.get(f"/v1/videos/{finished.public_id}/content")
     assert response.status_code == 404
     assert b"watermarked bytes" not in response.content
@@ -390,7 +384,7 @@ def test_deleting_a_video_removes_its_rendition_files_but_keeps_the_rows_for_tra
     published = ready_rendition(
         finished, b"published bytes", kind=Rendition.Kind.PUBLISHED, approval_ref="7"
     )
-    api = Client(HTTP_AUTHORIZATION=f"Bearer {_token(finished.tester.memberships.get())}")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(finished.tester.memberships.get())}")
 
     with django_capture_on_commit_callbacks(execute=True):
         assert api.delete(f"/v1/videos/{finished.public_id}").status_code == 200

@@ -11,6 +11,7 @@ import time
 
 import av
 import pytest
+from engine_api_helpers import AUTH, SECRET, assert_error, wait_for
 from starlette.testclient import TestClient
 
 from generation.engine import jobs
@@ -18,8 +19,6 @@ from generation.engine.app import create_app
 from generation.engine.jobs import JobRegistry, NoFreeSlot
 from generation.engine.render import RenderCancelled, render_video
 
-SECRET = "test-secret"
-AUTH = {"Authorization": f"Bearer {SECRET}"}
 SLOW = 60.0  # seconds per video second: a 4 s clip would take 4 minutes, i.e. stays running
 
 
@@ -42,29 +41,6 @@ def make_client(tmp_path):
     yield make
     for client in clients:
         client.__exit__(None, None, None)
-
-
-def wait_for(client: TestClient, job_id: str, status: str, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        job = client.get(f"/v1/videos/{job_id}").json()
-        if job["status"] == status:
-            return job
-        assert job["status"] in ("queued", "in_progress"), job
-        assert time.monotonic() < deadline, f"timed out waiting for {status}: {job}"
-        time.sleep(0.05)
-
-
-def assert_error(response, status: int, type_: str, param=None, code=None) -> dict:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert set(error) == {"message", "type", "param", "code"}
-    assert error["type"] == type_
-    assert isinstance(error["message"], str) and error["message"]
-    assert error["param"] == param
-    if code is not None:
-        assert error["code"] == code
-    return error
 
 
 def test_healthz_needs_no_auth(make_client):
