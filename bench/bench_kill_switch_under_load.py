@@ -15,8 +15,10 @@ program with 200 testers. Then, at the same time, each in its own thread and con
     .run_period_close: stipends, top-ups, lines, one transaction per stage), its queries counted;
   - the import of a `csv-rows`-row invitation file (operations.tasks.run_invitation_import);
   - `reviewers` threads claiming share requests (review.claims.claim_next_share_request);
-  - the measured thread: `pairs` kill switch / resume pairs on the quiet program and `pairs`
-    token revocations on the busy one, interleaved, each timed until its service returns.
+  - the measured safety actions, in a forked process of their own (as a staff request runs in a
+    gunicorn worker, apart from the Celery workers): `pairs` kill switch / resume pairs on the
+    quiet program and `pairs` token revocations on the busy one, interleaved, each timed until
+    its service returns.
 Before that, a close of a 100-tester program is run alone to show the query count does not grow.
 
 Prints the per-action figures, then exactly:
@@ -36,6 +38,7 @@ database is created there and dropped at the end (the role needs CREATEDB).
 
 import argparse
 import logging
+import multiprocessing
 import shutil
 import statistics
 import sys
@@ -118,6 +121,43 @@ def in_thread(target, results: dict, key: str):
     return thread
 
 
+def safety_actions(*, go, answers, pairs: int, program, tokens: list, staff) -> None:
+    """In the forked safety process: kill switch / resume pairs on a quiet program and token
+    revocations on the busy one, each timed; sends back (latencies, refusals)."""
+    from django.db import DatabaseError, connection
+
+    from accessprogram.access.revocation import kill_switch, resume_program
+    from accessprogram.access.services import revoke_token
+
+    latencies: dict[str, list[float]] = {"kill_switch": [], "resume": [], "revoke_token": []}
+    refused: list[str] = []  # safety actions that raised (e.g. a deadlock): counted, reported
+
+    def timed(kind, action):
+        started = time.perf_counter()
+        try:
+            action()
+        except DatabaseError as error:
+            refused.append(f"{kind}: {str(error).splitlines()[0]}")
+        latencies[kind].append((time.perf_counter() - started) * 1000)
+
+    go.wait()
+    time.sleep(0.2)  # let the bulk work get going first
+    try:
+        for i in range(pairs):
+            timed("kill_switch", lambda: kill_switch(program=program, reason="bench", actor=staff))
+            timed("resume", lambda: resume_program(program=program, actor=staff))
+            if i < len(tokens):
+                token = tokens[i]
+                timed(
+                    "revoke_token",
+                    lambda token=token: revoke_token(token=token, reason="bench", actor=staff),
+                )
+            time.sleep(0.02)
+    finally:
+        connection.close()
+        answers.put((latencies, refused))
+
+
 def main() -> int:
     args = parse_args()
     var_dir = Path(tempfile.mkdtemp(prefix="bench-under-load-"))
@@ -128,11 +168,9 @@ def main() -> int:
     logging.getLogger("django.request").setLevel(logging.ERROR)
     logging.getLogger("kombu.connection").setLevel(logging.ERROR)
     from django.contrib.auth import get_user_model
-    from django.db import DatabaseError, connection
+    from django.db import connection
 
     from accessprogram.access.models import ApiToken
-    from accessprogram.access.revocation import kill_switch, resume_program
-    from accessprogram.access.services import revoke_token
     from accessprogram.audit.services import record
     from accessprogram.operations.models import BackgroundOperation
     from accessprogram.operations.tasks import queue_invitation_import, run_invitation_import
@@ -188,34 +226,26 @@ def main() -> int:
 
             return run
 
-        latencies: dict[str, list[float]] = {"kill_switch": [], "resume": [], "revoke_token": []}
-
-        refused: list[str] = []  # safety actions that raised (e.g. a deadlock): counted, reported
-
-        def safety_actions():
-            def timed(kind, action):
-                started = time.perf_counter()
-                try:
-                    action()
-                except DatabaseError as error:
-                    refused.append(f"{kind}: {str(error).splitlines()[0]}")
-                latencies[kind].append((time.perf_counter() - started) * 1000)
-
-            time.sleep(0.2)  # let the bulk work get going first
-            for i in range(args.pairs):
-                timed(
-                    "kill_switch",
-                    lambda: kill_switch(program=quiet["program"], reason="bench", actor=staff),
-                )
-                timed("resume", lambda: resume_program(program=quiet["program"], actor=staff))
-                if i < len(tokens):
-                    token = tokens[i]
-                    timed(
-                        "revoke_token",
-                        lambda token=token: revoke_token(token=token, reason="bench", actor=staff),
-                    )
-                time.sleep(0.02)
-
+        # The safety actions run in a process of their own, as a staff member's request runs in
+        # a gunicorn worker while the close and the import run in Celery workers: one process
+        # for all of it would measure Python's GIL handing time to 22 busy threads, not the
+        # platform. Forked before any bulk thread starts, with no open database connection.
+        connection.close()
+        go = multiprocessing.get_context("fork").Event()
+        answers = multiprocessing.get_context("fork").Queue()
+        safety = multiprocessing.get_context("fork").Process(
+            target=safety_actions,
+            kwargs={
+                "go": go,
+                "answers": answers,
+                "pairs": args.pairs,
+                "program": quiet["program"],
+                "tokens": tokens,
+                "staff": staff,
+            },
+            name="safety",
+        )
+        safety.start()
         threads = [
             in_thread(lambda: timed_close(busy["period"], staff), results, "close"),
             in_thread(lambda: run_invitation_import(import_op.pk), results, "import"),
@@ -224,7 +254,8 @@ def main() -> int:
                 for n, reviewer in enumerate(reviewers)
             ),
         ]
-        safety = in_thread(safety_actions, results, "safety")
+        go.set()
+        latencies, refused = answers.get(timeout=600)
         safety.join()
         threads[0].join()
         threads[1].join()
