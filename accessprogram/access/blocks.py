@@ -172,6 +172,18 @@ def _members_reached(*, level: str, target_id) -> QuerySet[Membership]:
     return Membership.objects.none()
 
 
+def revoked_targets(*, program_id, level: str, before: datetime | None = None) -> QuerySet:
+    """Ids of the `level` targets revoked in a program (taking effect before `before`), as a
+    subquery. Revocations are final (a check constraint), so a revocation row, once written,
+    holds for good: compensation asks whether a tester held access through a month."""
+    revocations = AccessBlock.objects.filter(
+        program_id=program_id, level=level, kind=AccessBlock.Kind.REVOCATION
+    )
+    if before is not None:
+        revocations = revocations.filter(starts_at__lt=before)
+    return revocations.values("target_id")
+
+
 def reached_user_ids(*, level: str, target_id) -> QuerySet:
     """Users whose web sessions a block on this target ends (a token's block ends none; a
     program's reaches its testers, not its staff)."""

@@ -9,10 +9,10 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accessprogram.access.blocks import block_in_force
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership, Program
 
-from .access_reads import time_log_refusal
 from .ledger import write_entry
 from .models import RATE_FIELDS, LedgerEntry, RateCard, TimeLog
 from .money import CompensationError, to_currency, to_money
@@ -192,10 +192,10 @@ def log_time(
         raise CompensationError("Only active testers can log testing time.")
     if membership.program.status != Program.Status.ACTIVE:
         raise CompensationError("This program is not open: no new testing time can be logged.")
-    refusal = time_log_refusal(membership=membership)
-    if refusal:
+    block = block_in_force(membership=membership)  # on the tester, their cohort or program
+    if block is not None:
         raise CompensationError(
-            f"No testing time can be logged while access is withdrawn: {refusal}"
+            f"No testing time can be logged while access is withdrawn: {block.message}"
         )
     if isinstance(minutes, bool) or not isinstance(minutes, int):
         raise CompensationError("Minutes must be a whole number.")

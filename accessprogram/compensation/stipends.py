@@ -2,7 +2,7 @@
 
 A tester is paid for a month when their tester membership began on or before its last day and
 no revocation (of them, their cohort or the whole program) took effect before the month ended.
-Revocations are access's block rows, read through access_reads.py (access sits below
+Revocations are access's block rows (access.blocks.revoked_targets; access sits below
 compensation). Suspensions are temporary and do not cost a tester the stipend.
 
 One entry per membership and month (the month's dates stored on the entry, unique per tester;
@@ -29,10 +29,10 @@ from django.db.models import (
     Value,
 )
 
+from accessprogram.access.blocks import revoked_targets
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership, Program
 
-from .access_reads import revoked_targets
 from .bulk import created_now, insert_from_select
 from .models import LedgerEntry, RateCard
 from .money import CompensationError
@@ -69,19 +69,21 @@ def eligible_memberships(*, program: Program, month: datetime.date) -> QuerySet:
     """Tester memberships that held access during `month` (see the module docstring)."""
     first, last = month_of(month)
     _, month_end = period_bounds(period_start=first, period_end=last)
-    if revoked_targets(program=program, level="program", before=month_end).exists():
+    if revoked_targets(program_id=program.pk, level="program", before=month_end).exists():
         return Membership.objects.none()
-    revoked_by_end = revoked_targets(program=program, level="membership", before=month_end)
+    revoked_by_end = revoked_targets(program_id=program.pk, level="membership", before=month_end)
     return (
         Membership.objects.filter(
             program=program, role=Membership.Role.TESTER, joined_at__lt=month_end
         )
         .exclude(pk__in=revoked_by_end)
-        .exclude(cohort__in=revoked_targets(program=program, level="cohort", before=month_end))
+        .exclude(
+            cohort__in=revoked_targets(program_id=program.pk, level="cohort", before=month_end)
+        )
         # Removed with no record of when: not known to have held access, so not paid.
         .exclude(
             Q(status=Membership.Status.REMOVED)
-            & ~Q(pk__in=revoked_targets(program=program, level="membership"))
+            & ~Q(pk__in=revoked_targets(program_id=program.pk, level="membership"))
         )
     )
 

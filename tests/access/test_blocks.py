@@ -281,3 +281,19 @@ def test_blocked_rows_are_the_jobs_a_block_in_force_reaches(world, level, kind):
     if kind == Kind.SUSPENSION:
         AccessBlock.objects.filter(pk=block.pk).update(lifted_at=timezone.now())
         assert not blocks.blocked_rows(Generation.objects.all()).exists()
+
+
+def test_revoked_targets_are_revocations_only_and_before_a_moment(world):
+    now = timezone.now()
+    world.block(Level.MEMBERSHIP, kind=Kind.SUSPENSION)
+    world.block(Level.MEMBERSHIP, kind=Kind.REVOCATION, starts_at=now - timedelta(days=3))
+    world.block(Level.COHORT, kind=Kind.REVOCATION, starts_at=now + timedelta(days=1))
+
+    def ids(level, before=None):
+        found = blocks.revoked_targets(program_id=world.program.pk, level=level, before=before)
+        return set(found.values_list("target_id", flat=True))
+
+    assert ids(Level.MEMBERSHIP) == {world.tester.pk}  # the suspension is not a revocation
+    assert ids(Level.MEMBERSHIP, before=now - timedelta(days=4)) == set()
+    assert ids(Level.COHORT) == {world.cohort.pk}
+    assert ids(Level.COHORT, before=now) == set()
