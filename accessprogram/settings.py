@@ -183,6 +183,8 @@ APPLY_RATE_PER_IP = env("APPLY_RATE_PER_IP", default="10/h")
 APPLY_RATE_PER_ADDRESS = env("APPLY_RATE_PER_ADDRESS", default="3/d")
 # A share request waiting longer than this is overdue (reviewer queue, console service levels).
 REVIEW_SLA_HOURS = env.int("REVIEW_SLA_HOURS", default=24)
+# A blocked tester's appeal is answered within this (the console's appeal queue shows it).
+APPEAL_SLA_HOURS = env.int("APPEAL_SLA_HOURS", default=72)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

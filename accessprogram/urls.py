@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accessprogram.access import notice_views
 from accessprogram.access import views as access_views
 from accessprogram.access.staff_views import staff_admin_urls
 from accessprogram.programs.view_access import public_view
@@ -14,6 +15,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("tokens/", access_views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke", access_views.revoke, name="token-revoke"),
+    path("notices/", notice_views.notices, name="block-notices"),
+    path("notices/<int:notice_id>/", notice_views.notice, name="block-notice"),
     path("", include("accessprogram.programs.urls")),
     path("console/", include("accessprogram.console.urls")),
     path("review/", include("review.urls")),

@@ -49,3 +49,13 @@ class NewTokenForm(MembershipChoiceForm):
 
     def clean_allowed_networks(self):
         return parse_networks(self.cleaned_data["allowed_networks"])
+
+
+class AppealForm(forms.Form):
+    message = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Your appeal",
+        help_text="Why the block should be lifted: what happened, from your side. You can "
+        "appeal once per block.",
+    )

@@ -74,7 +74,9 @@ class AccessBlock(models.Model):
         "programs.Program", on_delete=models.CASCADE, related_name="access_blocks"
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    reason = models.CharField(max_length=500, help_text="Why, for staff and the audit log.")
+    reason = models.CharField(
+        max_length=500, help_text="Why: in the audit log and on the affected testers' notices."
+    )
     message = models.CharField(
         max_length=300, help_text="What affected testers are told (API errors and portal notice)."
     )
@@ -262,3 +264,6 @@ class LeakAlert(models.Model):
     @property
     def is_resolved(self) -> bool:
         return self.status == self.Status.RESOLVED
+
+
+from .notice_models import BlockAppeal, BlockNotice  # noqa: E402, F401 - Django finds them here

@@ -14,7 +14,7 @@ from accessprogram.programs.models import Cohort, Membership, Program
 from .blocks import blocks_on, reached_user_ids
 from .models import AccessBlock, ApiToken
 from .signals import access_block_committed, access_blocked
-from .tasks import end_sessions_for_block
+from .tasks import end_sessions_for_block, write_block_notices
 
 Level = AccessBlock.Level
 Kind = AccessBlock.Kind
@@ -112,6 +112,9 @@ def block_access(
             sender=AccessBlock, level=level, kind=kind, seconds=time.perf_counter() - started
         )
     )
+    # Registered last, so it runs after the refusal is measured: every tester reached gets a
+    # notice (thousands for a program), written by a worker on the normal queue.
+    transaction.on_commit(partial(write_block_notices.delay, block.pk))
     return block
 
 

@@ -9,7 +9,7 @@ from accessprogram.programs.selectors import pending_agreement_version, tester_m
 
 from . import tokens
 from .blocks import block_message_annotations, broadest_message, tester_blocks
-from .models import AccessBlock, ApiToken
+from .models import AccessBlock, ApiToken, BlockAppeal, BlockNotice
 
 Level = AccessBlock.Level
 
@@ -119,3 +119,16 @@ def usable_tester_memberships(*, user) -> list[Membership]:
     """Active tester memberships in active programs with no block in force."""
     blocked = {membership.pk for membership, _ in tester_blocks(user=user)}
     return [m for m in tester_memberships(user=user) if m.pk not in blocked]
+
+
+def notices_of(*, user) -> QuerySet[BlockNotice]:
+    """A user's block notices, newest first, each with its block, program and any appeal."""
+    return BlockNotice.objects.filter(user=user).select_related("block", "program", "appeal")
+
+
+def appeal_queue(*, programs, open_only: bool = True) -> QuerySet[BlockAppeal]:
+    """Appeals in `programs`, the one due soonest first (open ones only, by default)."""
+    appeals = BlockAppeal.objects.filter(program__in=programs).select_related(
+        "program", "notice__block", "notice__user", "decided_by"
+    )
+    return appeals.filter(status=BlockAppeal.Status.OPEN) if open_only else appeals

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("accessprogram.console.operations.urls")),
     path("audit/", include("accessprogram.console.audit.urls")),
     path("leaks/", include("accessprogram.console.leaks.urls")),
+    path("appeals/", include("accessprogram.console.appeals.urls")),
     path("finance/", include("accessprogram.console.finance.urls")),
     path("feedback/", include("accessprogram.console.feedback.urls")),
     path("review/", include("accessprogram.console.review.urls")),
