@@ -4,7 +4,7 @@ DECISIONS = [("uphold", "Uphold the block"), ("lift", "Lift the block")]
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=DECISIONS, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(choices=DECISIONS)  # the form's two submit buttons
     reason = forms.CharField(
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -60,5 +60,5 @@ def appeal(request, appeal_id: int):
         else:
             messages.success(request, "Decided. The tester is told by email and in the portal.")
             return redirect("console:appeals")
-    context = {"appeal": appeal, "form": form, "now": timezone.now()}
+    context = {"appeal": appeal, "form": form, "can_lift": can_lift, "now": timezone.now()}
     return render(request, "console/appeals/appeal.html", context)
