@@ -278,3 +278,11 @@ class BugEvent(models.Model):
     @property
     def from_status_label(self) -> str:
         return BugReport.Status(self.from_status).label if self.from_status else ""
+
+
+from .board_models import (  # noqa: E402, F401 - Django finds them here
+    BoardItem,
+    BoardUpdate,
+    BoardVote,
+    ReleaseNote,
+)

@@ -2,13 +2,24 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accessprogram.access.selectors import usable_tester_memberships
 from accessprogram.programs.models import Membership, Program
 
-from .models import Answer, BugEvent, BugReport, FeedbackForm, FormResponse, QuickRating
+from .models import (
+    Answer,
+    BoardItem,
+    BoardUpdate,
+    BoardVote,
+    BugEvent,
+    BugReport,
+    FeedbackForm,
+    FormResponse,
+    QuickRating,
+    ReleaseNote,
+)
 
 
 @dataclass(frozen=True)
@@ -115,3 +126,51 @@ def program_forms(*, program: Program) -> QuerySet[FeedbackForm]:
 
 def quick_rating_of(*, generation, user) -> QuickRating | None:
     return QuickRating.objects.filter(generation=generation, tester=user).first()
+
+
+# --- The program board ------------------------------------------------------------------------
+
+
+def board_program_ids(*, user) -> QuerySet:
+    """Programs whose board the user sees: those they test in."""
+    return Membership.objects.filter(user=user, role=Membership.Role.TESTER).values("program_id")
+
+
+def board_items(*, user, program_ids=None) -> QuerySet[BoardItem]:
+    """Items on the boards the user sees (merged duplicates left out), most votes first, each
+    with `vote_count` and `voted` (whether the user voted)."""
+    program_ids = board_program_ids(user=user) if program_ids is None else program_ids
+    return (
+        BoardItem.objects.filter(program_id__in=program_ids, merged_into__isnull=True)
+        .select_related("program", "reporter")
+        .annotate(
+            vote_count=Count("votes", distinct=True),
+            voted=Exists(BoardVote.objects.filter(item=OuterRef("pk"), user=user)),
+        )
+        .order_by("-vote_count", "-created_at", "-id")
+    )
+
+
+def board_updates(*, user) -> QuerySet[BoardUpdate]:
+    return BoardUpdate.objects.filter(user=user, read_at__isnull=True).select_related("item")
+
+
+def release_notes(*, user) -> QuerySet[ReleaseNote]:
+    """Published release notes of the user's programs, each with its credited items."""
+    return (
+        ReleaseNote.objects.filter(
+            program_id__in=board_program_ids(user=user), published_at__isnull=False
+        )
+        .select_related("program")
+        .prefetch_related(Prefetch("items", queryset=BoardItem.objects.select_related("reporter")))
+    )
+
+
+def program_board(*, program) -> QuerySet[BoardItem]:
+    """A program's board for staff: every item still on it, most votes first."""
+    return (
+        BoardItem.objects.filter(program=program, merged_into__isnull=True)
+        .select_related("reporter")
+        .annotate(vote_count=Count("votes"))
+        .order_by("-vote_count", "-created_at", "-id")
+    )

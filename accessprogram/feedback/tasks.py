@@ -4,11 +4,11 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection, send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from .models import BugEvent
+from .models import BoardUpdate, BugEvent
 
 logger = logging.getLogger(__name__)
 
@@ -31,3 +31,26 @@ def send_bug_update_email(event_id: int) -> None:
     subject = " ".join(render_to_string("feedback/email/bug_update_subject.txt", context).split())
     body = render_to_string("feedback/email/bug_update_message.txt", context)
     send_mail(subject, body, None, [event.bug.reporter.email])
+
+
+def board_link(item) -> str:
+    return settings.PORTAL_URL.rstrip("/") + reverse("feedback:board-item", args=[item.pk])
+
+
+@shared_task(ignore_result=True)
+def send_board_update_emails(update_ids: list[int]) -> int:
+    """One email per reporter or voter told of a status change, over one connection."""
+    updates = BoardUpdate.objects.filter(pk__in=update_ids).select_related("user", "item__program")
+    messages = []
+    for update in updates:
+        if not update.user.email:
+            continue
+        context = {"update": update, "item": update.item, "link": board_link(update.item)}
+        subject = " ".join(
+            render_to_string("feedback/email/board_update_subject.txt", context).split()
+        )
+        body = render_to_string("feedback/email/board_update_message.txt", context)
+        messages.append(EmailMessage(subject, body, None, [update.user.email]))
+    with get_connection() as connection:
+        connection.send_messages(messages)
+    return len(messages)

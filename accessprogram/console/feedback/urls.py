@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from . import bug_views, exports, views
+from . import board_views, bug_views, exports, views
 
 P = "<slug:slug>/"
 FORM = P + "forms/<int:form_id>/"
 QUESTION = FORM + "questions/<int:question_id>/"
 BUG = P + "bugs/<int:bug_id>/"
+ITEM = P + "board/<int:item_id>/"
 
 urlpatterns = [
     path("", views.index, name="feedback"),
@@ -23,6 +24,11 @@ urlpatterns = [
     path(QUESTION + "remove", views.question_remove, name="feedback-question-remove"),
     path(P + "bugs/", bug_views.bug_list, name="feedback-bugs"),
     path(P + "bugs.csv", exports.bugs_csv, name="feedback-bugs-csv"),
+    path(P + "board/", board_views.board_list, name="feedback-board"),
+    path(ITEM, board_views.board_item, name="feedback-board-item"),
+    path(ITEM + "status", board_views.board_status, name="feedback-board-status"),
+    path(ITEM + "merge", board_views.board_merge, name="feedback-board-merge"),
+    path(P + "releases/new", board_views.release_note_new, name="feedback-release-new"),
     path(BUG, bug_views.bug_page, name="feedback-bug"),
     path(BUG + "status", bug_views.bug_status, name="feedback-bug-status"),
     path(BUG + "comment", bug_views.bug_comment, name="feedback-bug-comment"),
