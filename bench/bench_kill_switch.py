@@ -186,6 +186,7 @@ def main() -> int:
 
     from accessprogram.access.revocation import kill_switch, resume_program
     from accessprogram.access.services import revoke_token
+    from accessprogram.access.tasks import write_block_notices
     from accessprogram.programs.models import Program
     from generation.models import Generation
     from generation.tasks import advance_generations
@@ -193,7 +194,14 @@ def main() -> int:
     _, original = create_database("bench_kill_switch")
     vendor = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
     rng = random.Random(7)
-    figures = {"update": [], "revoke_token": [], "kill_switch": [], "follow_up": [], "resume": []}
+    figures = {
+        "update": [],
+        "revoke_token": [],
+        "kill_switch": [],
+        "follow_up": [],
+        "notices": [],
+        "resume": [],
+    }
     checks = []  # (active jobs before, cancelled, refused-after counts, accepted-after counts)
     try:
         data = build(args)
@@ -228,6 +236,7 @@ def main() -> int:
             refused = call_api(client, sample)
             block = switched["block"]
             figures["follow_up"].append(timed(lambda block=block: run_follow_ups(block)))
+            figures["notices"].append(timed(lambda block=block: write_block_notices(block.pk)))
             cancelled = Generation.objects.filter(
                 program=big, status=Generation.Status.CANCELLED
             ).count()
@@ -284,6 +293,7 @@ def report(args, data, figures, checks, captured, *, vendor: str, total: float) 
         ("revoke_token, one token (baseline)", "revoke_token"),
         ("kill_switch, whole program", "kill_switch"),
         ("its after-commit follow-up (Celery tasks)", "follow_up"),
+        ("a notice (row + email) for every tester", "notices"),
         ("resume_program", "resume"),
     ]
     for label, key in rows:
