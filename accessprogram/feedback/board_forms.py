@@ -25,6 +25,7 @@ class BoardStatusForm(forms.Form):
 
 class MergeForm(forms.Form):
     into = forms.IntegerField(label="Merge into item #", min_value=1)
+    confirm = forms.BooleanField(label="Yes: this is the same as that item (it cannot be undone)")
 
 
 class ReleaseNoteForm(forms.Form):

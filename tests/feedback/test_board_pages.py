@@ -86,10 +86,19 @@ def test_merging_over_http_keeps_the_votes(program, tester, manager):
     original, duplicate = post(tester), post(MembershipFactory(program=program), "20 s clips")
     board.vote(item=duplicate, membership=MembershipFactory(program=program))
     response = signed_in(manager).post(
-        f"/console/feedback/{program.slug}/board/{duplicate.pk}/merge", {"into": original.pk}
+        f"/console/feedback/{program.slug}/board/{duplicate.pk}/merge",
+        {"into": original.pk, "confirm": "on"},
     )
     assert response["Location"].endswith(f"/board/{original.pk}/")
     assert BoardVote.objects.filter(item=original).count() == 3
+
+
+def test_merging_needs_a_confirmation(program, tester, manager):
+    original, duplicate = post(tester), post(MembershipFactory(program=program), "20 s clips")
+    signed_in(manager).post(
+        f"/console/feedback/{program.slug}/board/{duplicate.pk}/merge", {"into": original.pk}
+    )
+    assert BoardItem.objects.get(pk=duplicate.pk).merged_into is None
 
 
 def test_a_release_note_credits_the_reporter_for_testers(program, tester, manager):
