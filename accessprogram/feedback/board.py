@@ -46,6 +46,27 @@ def post_item(*, membership: Membership, kind: str, title: str, body: str) -> Bo
     return item
 
 
+@transaction.atomic
+def put_bug_on_board(*, bug, title: str, body: str, actor) -> BoardItem:
+    """Staff show a bug report on the board, in words fit for every tester of the program (the
+    report itself may hold private details); its reporter is the item's reporter and voter."""
+    if not title.strip() or not body.strip():
+        raise FeedbackError("Give the item a title and a summary testers may all read.")
+    if BoardItem.objects.filter(bug=bug).exists():
+        raise FeedbackError("This report is on the board already.")
+    item = BoardItem.objects.create(
+        program_id=bug.program_id,
+        kind=BoardItem.Kind.ISSUE,
+        title=title.strip()[:200],
+        body=body.strip()[:5000],
+        reporter_id=bug.reporter_id,
+        bug=bug,
+    )
+    BoardVote.objects.create(item=item, user_id=bug.reporter_id)
+    record(action="feedback.board.from_bug", target=item, actor=actor, bug=bug.pk)
+    return item
+
+
 def _votable(item: BoardItem, membership: Membership) -> None:
     _check_tester(membership)
     if item.program_id != membership.program_id:

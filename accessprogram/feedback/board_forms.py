@@ -23,6 +23,15 @@ class BoardStatusForm(forms.Form):
     )
 
 
+class BugToBoardForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(
+        label="Summary every tester of the program may read",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class MergeForm(forms.Form):
     into = forms.IntegerField(label="Merge into item #", min_value=1)
     confirm = forms.BooleanField(label="Yes: this is the same as that item (it cannot be undone)")

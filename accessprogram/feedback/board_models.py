@@ -31,6 +31,14 @@ class BoardItem(models.Model):
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     status_note = models.TextField(max_length=2000, blank=True)
+    bug = models.OneToOneField(
+        "feedback.BugReport",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="board_item",
+        help_text="The bug report staff put on the board as this item (its reporter is credited).",
+    )
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
     )

@@ -122,3 +122,40 @@ def test_the_board_pages_take_as_many_queries_at_100_items_as_at_10(program, tes
     assert_flat(signed_in(tester), "/feedback/board/", grow)
     staff = signed_in(manager)
     assert_flat(staff, f"/console/feedback/{program.slug}/board/", grow)
+
+
+def test_staff_put_a_bug_report_on_the_board_and_its_reporter_follows_it(
+    program, tester, manager, eager_celery, django_capture_on_commit_callbacks
+):
+    from accessprogram.feedback.bugs import file_bug
+
+    bug = file_bug(
+        membership=tester,
+        title="Legs flicker",
+        steps="Generate a heron.",
+        expected="Steady legs",
+        actual="Flicker (see my private video)",
+        severity="high",
+    )
+    staff = signed_in(manager)
+    assert (
+        "Put on the board"
+        in staff.get(f"/console/feedback/{program.slug}/bugs/{bug.pk}/").content.decode()
+    )
+    response = staff.post(
+        f"/console/feedback/{program.slug}/bugs/{bug.pk}/board",
+        {"title": "Wading birds' legs flicker", "body": "Seen on several heron clips."},
+    )
+    item = BoardItem.objects.get(bug=bug)
+    assert response["Location"].endswith(f"/board/{item.pk}/")
+    assert item.reporter == tester.user and item.kind == "issue"
+    again = staff.post(
+        f"/console/feedback/{program.slug}/bugs/{bug.pk}/board", {"title": "x", "body": "y"}
+    )
+    assert again.status_code == 302 and BoardItem.objects.filter(bug=bug).count() == 1
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        board.change_status(item=item, status="under_review", actor=manager)
+    assert [m.to for m in mail.outbox] == [[tester.user.email]]
+    page = signed_in(tester).get(f"/feedback/bugs/{bug.pk}/").content.decode()
+    assert f'href="/feedback/board/{item.pk}/"' in page and "Under review" in page

@@ -8,8 +8,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accessprogram.console.permissions import staff_required
 from accessprogram.feedback import board, selectors
-from accessprogram.feedback.board_forms import BoardStatusForm, MergeForm, ReleaseNoteForm
-from accessprogram.feedback.models import BoardItem
+from accessprogram.feedback.board_forms import (
+    BoardStatusForm,
+    BugToBoardForm,
+    MergeForm,
+    ReleaseNoteForm,
+)
+from accessprogram.feedback.models import BoardItem, BugReport
 from accessprogram.feedback.services import FeedbackError
 
 from .views import _acting, _can_act, _viewing
@@ -104,3 +109,26 @@ def release_note_new(request, slug):
             messages.success(request, "Release note published to the program's testers.")
             return redirect("console:feedback-board", slug=program.slug)
     return render(request, "console/feedback/release_note.html", {"program": program, "form": form})
+
+
+@staff_required
+@require_POST
+def bug_to_board(request, slug, bug_id: int):
+    program = _acting(request, slug)
+    bug = get_object_or_404(BugReport, program=program, pk=bug_id)
+    form = BugToBoardForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the item a title and a summary.")
+        return redirect("console:feedback-bug", slug=program.slug, bug_id=bug.pk)
+    try:
+        item = board.put_bug_on_board(
+            bug=bug,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+            actor=request.user,
+        )
+    except FeedbackError as error:
+        messages.error(request, str(error))
+        return redirect("console:feedback-bug", slug=program.slug, bug_id=bug.pk)
+    messages.success(request, "On the board: testers can vote; its reporter hears of each step.")
+    return redirect("console:feedback-board-item", slug=program.slug, item_id=item.pk)

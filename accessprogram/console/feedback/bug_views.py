@@ -10,9 +10,10 @@ from django.views.decorators.http import require_GET, require_POST
 from accessprogram.console.permissions import staff_required
 from accessprogram.feedback import bugs as bug_services
 from accessprogram.feedback import selectors
+from accessprogram.feedback.board_forms import BugToBoardForm
 from accessprogram.feedback.downloads import attachment_response
 from accessprogram.feedback.forms import StaffCommentForm, TriageForm
-from accessprogram.feedback.models import BugAttachment, BugReport
+from accessprogram.feedback.models import BoardItem, BugAttachment, BugReport
 from accessprogram.feedback.services import FeedbackError
 
 from .views import _acting, _can_act, _viewing
@@ -67,6 +68,8 @@ def _bug_page(request, program, bug, *, triage_form=None, comment_form=None, sta
             "triage_form": triage_form
             or TriageForm(initial={"status": bug.status, "duplicate_of": bug.duplicate_of_id}),
             "comment_form": comment_form or StaffCommentForm(),
+            "board_item": BoardItem.objects.filter(bug=bug).first(),
+            "board_form": BugToBoardForm(initial={"title": bug.title}),
             "can_act": _can_act(request, program),
             "show_reporter": True,
         },

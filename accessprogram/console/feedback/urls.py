@@ -32,6 +32,7 @@ urlpatterns = [
     path(BUG, bug_views.bug_page, name="feedback-bug"),
     path(BUG + "status", bug_views.bug_status, name="feedback-bug-status"),
     path(BUG + "comment", bug_views.bug_comment, name="feedback-bug-comment"),
+    path(BUG + "board", board_views.bug_to_board, name="feedback-bug-board"),
     path(
         BUG + "attachments/<int:attachment_id>",
         bug_views.bug_attachment,
