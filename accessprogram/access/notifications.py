@@ -1,7 +1,9 @@
-"""Emails about leaked and suspended tokens, to the tester and to the program's access staff.
+"""Emails about leaked and suspended tokens to the program's access staff.
 
-Called through transaction.on_commit, so nobody hears of a revocation that rolled back. One
-message per recipient: no one sees who else was told. Sending failures are logged, not raised:
+The tester hears of it through the block's notice (access.block_notices: portal and email, with
+what was observed), so one event never mails them twice. Called through
+transaction.on_commit, so nobody hears of a revocation that rolled back. One message per
+recipient: no one sees who else was told. Sending failures are logged, not raised:
 the revocation has happened either way and the console shows it.
 """
 
@@ -49,28 +51,10 @@ def _name(user) -> str:
 def tokens_reported(*, reports) -> None:
     """Tokens just revoked because a secret scanner found them in public."""
     sender = settings.DEFAULT_FROM_EMAIL
-    by_tester, by_program = defaultdict(list), defaultdict(list)
+    by_program = defaultdict(list)
     for report in reports:
-        by_tester[report.token.membership.user].append(report)
         by_program[report.program].append(report)
     messages = []
-    for user, own in by_tester.items():
-        if not user.email:
-            continue
-        lines = [
-            f"- {r.token.display_prefix}… “{r.token.name}” ({r.program.name}), found at {r.url}"
-            for r in own
-        ]
-        body = (
-            f"Hello {_name(user)},\n\n"
-            "A secret scanner found the following API token(s) of yours in public, so we have "
-            "revoked them. They no longer work.\n\n" + "\n".join(lines) + "\n\n"
-            "Create a new token on the API tokens page, keep it out of published code and demos, "
-            "and remove the old one from where it was published.\n"
-        )
-        messages.append(
-            ("Your API token was found in public and revoked", body, sender, [user.email])
-        )
     for program, own in by_program.items():
         lines = [
             f"- {r.token.display_prefix}… of {_name(r.token.membership.user)}, found at {r.url}"
@@ -97,23 +81,10 @@ def alert_raised(*, alert) -> None:
         f"address(es) with {evidence.get('user_agent_count')} user agent(s) within "
         f"{evidence.get('window_seconds')} s"
     )
-    messages = []
-    if user.email:
-        body = (
-            f"Hello {_name(user)},\n\n"
-            f"Your API token {token.display_prefix}… “{token.name}” ({program.name}) was suspended "
-            f"automatically after unusual use: {summary}. Your other tokens keep working.\n\n"
-            "If you did not expect this use, the token may have leaked: revoke it on the API "
-            "tokens page. Otherwise contact the program team to have it reinstated.\n"
-        )
-        messages.append(
-            ("Your API token was suspended after unusual use", body, sender, [user.email])
-        )
     body = (
         f"The API token {token.display_prefix}… of {_name(user)} was suspended automatically: "
         f"{alert.get_kind_display().lower()} ({summary}).\n\n"
         f"Review the evidence, then revoke it for good or reinstate it: {console_url()}\n"
     )
     subject = f"[{program.name}] API token suspended after unusual use"
-    messages += [(subject, body, sender, [email]) for email in responders(program)]
-    _send(messages)
+    _send([(subject, body, sender, [email]) for email in responders(program)])

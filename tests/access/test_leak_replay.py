@@ -43,7 +43,7 @@ def cast(program, tester):
 
 
 def test_a_token_used_from_25_addresses_in_a_minute_is_suspended_alone(
-    client, program, tester, cast, django_capture_on_commit_callbacks
+    client, program, tester, cast, eager_celery, django_capture_on_commit_callbacks
 ):
     leaked = cast["leaked"]
     with django_capture_on_commit_callbacks(execute=True):
@@ -95,8 +95,8 @@ def test_a_token_used_from_25_addresses_in_a_minute_is_suspended_alone(
     assert "Many client addresses" in page
     assert "203.0.113.21" in page
     assert leaked not in page
-    recipients = {message.to[0] for message in mail.outbox}
-    assert recipients == {tester.user.email, cast["manager"].user.email}
+    recipients = [message.to[0] for message in mail.outbox]  # the tester by the block's notice
+    assert sorted(recipients) == sorted([tester.user.email, cast["manager"].user.email])
 
 
 def test_replayed_through_a_proxy_over_live_http(live_server, settings, program, cast):

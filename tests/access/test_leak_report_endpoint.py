@@ -221,7 +221,7 @@ def test_a_batch_revokes_exactly_the_valid_live_tokens(
 
 
 def test_the_tester_and_the_programs_access_staff_are_emailed(
-    program, tester, staff, django_capture_on_commit_callbacks
+    program, tester, staff, eager_celery, django_capture_on_commit_callbacks
 ):
     leaked = token_for(tester, "demo key")
     with django_capture_on_commit_callbacks(execute=True):
@@ -232,7 +232,7 @@ def test_the_tester_and_the_programs_access_staff_are_emailed(
     admin = staff[Membership.Role.ADMIN].user.email
     assert set(by_recipient) == {tester.user.email, manager, admin}
     assert all(len(message.to) == 1 for message in mail.outbox)
-    to_tester = by_recipient[tester.user.email]
+    to_tester = by_recipient[tester.user.email]  # the block's notice (access.block_notices)
     assert "revoked" in to_tester.subject
     assert leaked[:12] in to_tester.body and LEAK_URL in to_tester.body
     assert "/console/leaks/" in by_recipient[manager].body
