@@ -79,6 +79,8 @@ def test_round_trip_tester_appeals_manager_lifts_tester_sees_it(
     page = tester_client.get(f"/notices/{notice.pk}/").content.decode()
     assert "The block is lifted. A private link to the team is allowed." in page
     assert 'name="message"' not in page
+    # With the block gone there is no banner; the account page still leads to the notices.
+    assert 'href="/notices/"' in tester_client.get("/account/").content.decode()
 
 
 def test_upholding_keeps_the_block_and_tells_the_tester(
