@@ -159,3 +159,14 @@ def test_staff_put_a_bug_report_on_the_board_and_its_reporter_follows_it(
     assert [m.to for m in mail.outbox] == [[tester.user.email]]
     page = signed_in(tester).get(f"/feedback/bugs/{bug.pk}/").content.decode()
     assert f'href="/feedback/board/{item.pk}/"' in page and "Under review" in page
+
+
+def test_the_release_notes_take_as_many_queries_at_100_as_at_10(program, tester, manager):
+    def grow(n):
+        for i in range(n):
+            item = post(MembershipFactory(program=program), f"Fix {i}")
+            board.publish_release_note(
+                program=program, title=f"Release {i}", body="Fixes.", items=[item], actor=manager
+            )
+
+    assert_flat(signed_in(tester), "/feedback/releases/", grow)
