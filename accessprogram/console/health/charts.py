@@ -1,0 +1,81 @@
+"""A daily series and its drawing: small server-rendered SVG bar charts (no script).
+
+Every chart is drawn from a Series of (day, value) points, one per UTC day of the window, and is
+read by screen readers from its title and description and from the table beside it.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+WIDTH = 280  # SVG units; the chart scales to its box
+HEIGHT = 56
+GAP = 0.2  # of each day's slot, between bars
+
+
+@dataclass(frozen=True)
+class Bar:
+    day: datetime.date
+    value: int | Decimal | float
+    x: float
+    y: float
+    width: float
+    height: float
+    today: bool
+
+
+@dataclass(frozen=True)
+class Series:
+    """`label` per day over the window, oldest day first; `unit` follows each value."""
+
+    label: str
+    points: tuple[tuple[datetime.date, int | Decimal | float], ...]
+    unit: str = ""
+
+    @property
+    def total(self):
+        return sum(value for _, value in self.points)
+
+    @property
+    def peak(self) -> tuple[datetime.date, int | Decimal | float] | None:
+        top = max(self.points, key=lambda point: point[1], default=None)
+        return top if top and top[1] > 0 else None
+
+    @property
+    def first_day(self) -> datetime.date | None:
+        return self.points[0][0] if self.points else None
+
+    @property
+    def last_day(self) -> datetime.date | None:
+        return self.points[-1][0] if self.points else None
+
+    @property
+    def bars(self) -> list[Bar]:
+        top = max((Decimal(str(value)) for _, value in self.points), default=Decimal(0))
+        top = top if top > 0 else Decimal(1)
+        slot = WIDTH / max(len(self.points), 1)
+        drawn = []
+        for index, (day, value) in enumerate(self.points):
+            # A day with something gets at least a sliver, so "1" never looks like "0".
+            share = max(Decimal(str(value)), Decimal(0)) / top
+            height = max(float(share) * (HEIGHT - 2), 1.5 if share > 0 else 0)
+            drawn.append(
+                Bar(
+                    day=day,
+                    value=value,
+                    x=round(index * slot + slot * GAP / 2, 2),
+                    y=round(HEIGHT - height, 2),
+                    width=round(slot * (1 - GAP), 2),
+                    height=round(height, 2),
+                    today=index == len(self.points) - 1,
+                )
+            )
+        return drawn
+
+    @property
+    def width(self) -> int:
+        return WIDTH
+
+    @property
+    def height(self) -> int:
+        return HEIGHT
