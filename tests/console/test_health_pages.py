@@ -158,6 +158,8 @@ def test_a_superuser_sees_every_program(client, seeded):
     html = client.get(reverse("console:dashboard")).content.decode()
     assert "Every program" in html
     assert seeded.program.name in html and other.name in html
+    assert "All 2 programs together" in html
+    assert figure(html, "total-overdue") == "2"
 
 
 serial = itertools.count()

@@ -118,3 +118,26 @@ def platform_health(*, user, programs, window: Window) -> list[ProgramSummary]:
         )
         for program in programs
     ]
+
+
+@dataclass(frozen=True)
+class PlatformTotals:
+    """The sums of the platform-wide view's rows (a few programs, never rows of data)."""
+
+    queued: int
+    pending: int
+    overdue: int
+    failed: int
+    open_alerts: int
+    paused: int
+
+
+def platform_totals(summaries: list[ProgramSummary]) -> PlatformTotals:
+    return PlatformTotals(
+        queued=sum(row.queue.queued for row in summaries),
+        pending=sum(row.backlog.pending for row in summaries),
+        overdue=sum(row.backlog.overdue for row in summaries),
+        failed=sum(row.renders.failed for row in summaries),
+        open_alerts=sum(row.safety.open_alerts for row in summaries),
+        paused=sum(1 for row in summaries if row.safety.paused),
+    )

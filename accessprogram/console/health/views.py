@@ -21,13 +21,15 @@ LIVE_REFRESH_SECONDS = 15  # the queue and backlog fragment; a page left open co
 @require_GET
 def dashboard(request):
     window = selectors.window_of(request.GET.get("days"))
+    summaries = selectors.platform_health(
+        user=request.user, programs=policy.staff_programs(request.user), window=window
+    )
     return render(
         request,
         "console/dashboard.html",
         {
-            "summaries": selectors.platform_health(
-                user=request.user, programs=policy.staff_programs(request.user), window=window
-            ),
+            "summaries": summaries,
+            "totals": selectors.platform_totals(summaries),
             "whole_platform": policy.sees_every_program(request.user),
             "window": window,
         },
