@@ -7,15 +7,22 @@ read by screen readers from its title and description and from the table beside 
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 WIDTH = 280  # SVG units; the chart scales to its box
 HEIGHT = 56
 GAP = 0.2  # of each day's slot, between bars
 
 
+def day_label(day: datetime.date) -> str:
+    """ "Mon 3 Dec": formatted here once per day, not by a template filter per bar and row."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
 @dataclass(frozen=True)
 class Bar:
     day: datetime.date
+    label: str
     value: int | Decimal | float
     x: float
     y: float
@@ -49,7 +56,7 @@ class Series:
     def last_day(self) -> datetime.date | None:
         return self.points[-1][0] if self.points else None
 
-    @property
+    @cached_property
     def bars(self) -> list[Bar]:
         top = max((Decimal(str(value)) for _, value in self.points), default=Decimal(0))
         top = top if top > 0 else Decimal(1)
@@ -62,6 +69,7 @@ class Series:
             drawn.append(
                 Bar(
                     day=day,
+                    label=day_label(day),
                     value=value,
                     x=round(index * slot + slot * GAP / 2, 2),
                     y=round(HEIGHT - height, 2),
@@ -71,6 +79,11 @@ class Series:
                 )
             )
         return drawn
+
+    @property
+    def newest_first(self) -> list[Bar]:
+        """The bars for the table beside the chart: today first."""
+        return self.bars[::-1]
 
     @property
     def width(self) -> int:

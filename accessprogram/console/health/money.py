@@ -4,27 +4,31 @@
 does. Earned: every ledger entry of the period but payouts (awards, stipends, fees, top-ups,
 less reversals). Paid: what payout entries took out in the period. Owed: the testers' balance
 now, all time (earned and not yet paid). Sums are exact integer cents (compensation.bulk).
+
+The ledger is append-only, so its sums up to midnight never change: they are kept in the cache
+(see trends.py) and a dashboard sums only today's entries, in the same one query.
 """
 
 import datetime
 import operator
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import reduce
 
-from django.db.models import BigIntegerField, Q, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.core.cache import cache
+from django.db.models import BigIntegerField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
-from accessprogram.compensation.bulk import cents, sum_cents
-from accessprogram.compensation.models import LedgerEntry, PayoutPeriod
+from accessprogram.compensation.bulk import cents
+from accessprogram.compensation.models import Currency, LedgerEntry, PayoutPeriod
 from accessprogram.compensation.money import from_cents
 from accessprogram.compensation.rules import month_of, period_bounds
 
 from .charts import Series
-from .trends import Window
+from .trends import PAST_DAYS_SECONDS, Window, cache_key, daily
 
 PAYOUT = Q(kind=LedgerEntry.Kind.PAYOUT)
+TOTALS = ("owed", "earned", "paid")
 
 
 @dataclass(frozen=True)
@@ -63,56 +67,89 @@ def money(*, program_ids, window: Window) -> dict[int, Money]:
         for pk in program_ids
     }
     entries = LedgerEntry.objects.filter(program_id__in=program_ids).order_by()
-    in_period = reduce(
-        operator.or_,
-        (
-            Q(program_id=pk, created_at__gte=bounds[0], created_at__lt=bounds[1])
-            for pk, bounds in (
-                (pk, period_bounds(period_start=start, period_end=end))
-                for pk, (start, end) in spans.items()
-            )
-        ),
-        Q(pk__in=[]),
+    sums = _totals(entries, spans=spans, window=window)
+    per_day = daily(
+        entries,
+        field="created_at",
+        window=window,
+        **{
+            f"{name}_{currency}": _cents_where(kind & Q(currency=currency))
+            for currency in Currency.values
+            for name, kind in (("earned", ~PAYOUT), ("paid", PAYOUT))
+        },
     )
-    sums = {
-        (row["program_id"], row["currency"]): row
-        for row in entries.values("program_id", "currency").annotate(
-            owed=sum_cents(),
-            earned=_cents_where(in_period & ~PAYOUT),
-            paid=_cents_where(in_period & PAYOUT),
-        )
-    }
-    by_day: dict[tuple[int, str], dict[str, dict]] = defaultdict(lambda: defaultdict(dict))
-    for row in (
-        entries.filter(created_at__gte=window.since, created_at__lte=window.now)
-        .annotate(day=TruncDate("created_at", tzinfo=datetime.UTC))
-        .values("program_id", "currency", "day")
-        .annotate(earned=_cents_where(~PAYOUT), paid=_cents_where(PAYOUT))
-    ):
-        key = (row["program_id"], row["currency"])
-        by_day[key]["earned"][row["day"]] = row["earned"]
-        by_day[key]["paid"][row["day"]] = row["paid"]
     found = {}
     for pk in program_ids:
-        currencies = sorted({c for p, c in (*sums, *by_day) if p == pk})
+        named = per_day.get(pk, {})
+        in_window = {
+            name.rsplit("_", 1)[1] for name, by_day in named.items() if any(by_day.values())
+        }
         figures = []
-        for currency in currencies:
-            totals = sums.get((pk, currency), {"earned": 0, "paid": 0, "owed": 0})
-            daily = by_day.get((pk, currency), {})
+        for currency in sorted({c for p, c in sums if p == pk} | in_window):
+            totals = sums.get((pk, currency), dict.fromkeys(TOTALS, 0))
             figures.append(
                 CurrencyFigures(
                     currency=currency,
                     earned=from_cents(totals["earned"]),
                     paid=from_cents(-totals["paid"]),
                     owed=from_cents(totals["owed"]),
-                    earned_trend=_money_series(daily.get("earned", {}), window, "Earned", currency),
+                    earned_trend=_money_series(
+                        named.get(f"earned_{currency}", {}), window, "Earned", currency
+                    ),
                     paid_trend=_money_series(
-                        daily.get("paid", {}), window, "Paid", currency, sign=-1
+                        named.get(f"paid_{currency}", {}), window, "Paid", currency, sign=-1
                     ),
                 )
             )
         start, end = spans[pk]
         found[pk] = Money(start=start, end=end, period=periods.get(pk), currencies=figures)
+    return found
+
+
+def _totals(entries: QuerySet, *, spans: dict, window: Window) -> dict[tuple[int, str], dict]:
+    """{(program id, currency): {"owed", "earned", "paid": cents}}: one query, over every entry
+    the first time in a day, over today's entries when the sums up to midnight are cached."""
+    in_period = reduce(
+        operator.or_,
+        (
+            Q(program_id=pk, created_at__gte=start, created_at__lt=end)
+            for pk, (start, end) in (
+                (pk, period_bounds(period_start=first, period_end=last))
+                for pk, (first, last) in spans.items()
+            )
+        ),
+        Q(pk__in=[]),
+    )
+    sums = {
+        "owed": _cents_where(Q()),
+        "earned": _cents_where(in_period & ~PAYOUT),
+        "paid": _cents_where(in_period & PAYOUT),
+    }
+    today = Q(created_at__gte=window.midnight)
+    key = cache_key("money", (sorted(spans.items()), window.midnight))
+    past = cache.get(key)
+    rows = entries if past is None else entries.filter(today)
+    if past is None:  # the same query, also telling today's part apart
+        sums |= {
+            "owed_today": _cents_where(today),
+            "earned_today": _cents_where(in_period & ~PAYOUT & today),
+            "paid_today": _cents_where(in_period & PAYOUT & today),
+        }
+    found = {
+        (row["program_id"], row["currency"]): row
+        for row in rows.values("program_id", "currency").annotate(**sums)
+    }
+    if past is None:
+        past = {
+            group: {name: row[name] - row[f"{name}_today"] for name in TOTALS}
+            for group, row in found.items()
+        }
+        cache.set(key, past, PAST_DAYS_SECONDS)
+    else:
+        for group, before in past.items():
+            row = found.setdefault(group, dict.fromkeys(TOTALS, 0))
+            for name in TOTALS:
+                row[name] += before[name]
     return found
 
 
