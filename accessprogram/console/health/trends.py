@@ -76,7 +76,13 @@ def daily(
             .annotate(**values)
         )
 
-    key = cache_key("daily", grouped(window.since).filter(**{f"{field}__lt": window.midnight}))
+    settled = rows.filter(**{f"{field}__gte": window.since, f"{field}__lt": window.midnight})
+    key = cache_key(  # what the settled days' query would ask, without the moving `now`
+        "daily",
+        settled.annotate(day=TruncDate(field, tzinfo=datetime.UTC))
+        .values(program, "day")
+        .annotate(**values),
+    )
     past = cache.get(key)
     found: Daily = defaultdict(lambda: defaultdict(dict))
     for row in grouped(window.since if past is None else window.midnight):
