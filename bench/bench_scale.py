@@ -1,6 +1,7 @@
 """Every page at the scale of a large program: time and queries per page.
 
     .venv/bin/python bench/bench_scale.py [--testers 10000] [--rounds 3] [--keep] [--reuse NAME]
+        [--only TEXT]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/scale  (same command, on PostgreSQL)
 
 Seeds one program with bulk inserts (see scale_seed: 10,000 testers by default, every other
@@ -43,6 +44,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--reuse", metavar="NAME", help="seed database NAME once, keep it, measure it again"
     )
+    parser.add_argument(
+        "--only", metavar="TEXT", default="", help="measure only pages whose name contains TEXT"
+    )
     return parser.parse_args()
 
 
@@ -81,6 +85,9 @@ def pages(data: dict, testers: int) -> list[tuple[str, str, str, int]]:
     closed = data["closed_period"].pk
     return [
         ("console dashboard", "admin", "/console/", 10 * T),
+        ("console health (7 days)", "admin", f"{P}/health/", 10 * T),
+        ("console health (30 days)", "admin", f"{P}/health/?days=30", 10 * T),
+        ("console health live", "admin", f"{P}/health/live", 10 * T),
         ("console program", "admin", f"{P}/", T),
         ("console member", "admin", f"{P}/members/{member}/", 20),
         ("console agreements", "admin", f"{P}/agreements/", T),
@@ -244,6 +251,8 @@ def main() -> int:
             client.get("/v1/videos" if who == "api" else "/")
         rows = []
         for name, who, path, count in pages(data, testers):
+            if args.only not in name:
+                continue
             status, ms, queries = measure(clients[who], path, args.rounds)
             rows.append((name, count, ms, queries, status))
         report(rows)

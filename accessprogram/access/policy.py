@@ -14,6 +14,8 @@ Shared ground rules:
 - A superuser acts everywhere except in the review queue (a decision needs a named reviewer).
 """
 
+from dataclasses import dataclass
+
 from allauth.mfa.models import Authenticator
 from django.db.models import QuerySet
 
@@ -36,6 +38,10 @@ REVIEW = frozenset({Role.REVIEWER, Role.PROGRAM_MANAGER, Role.ADMIN})
 MANAGER = frozenset({Role.PROGRAM_MANAGER, Role.ADMIN})
 # Who sees and moves money: rate cards, time logs, periods, payouts, reversals.
 FINANCE = frozenset({Role.FINANCE, Role.ADMIN})
+
+# Who sees a program's money totals (earned, owed, paid) on its health dashboard: those who
+# move the money and those who run the program. Ledgers and statements stay FINANCE's.
+MONEY_TOTALS = FINANCE | MANAGER
 
 # Who may grant a role, or take it away (changing a role needs both). Finance moves money and
 # managers run the program, so neither may be handed out by a manager: a manager with an
@@ -104,6 +110,11 @@ def staff_programs(user, roles=STAFF) -> QuerySet[Program]:
     return Program.objects.filter(pk__in=staff_memberships(user, roles).values("program_id"))
 
 
+def sees_every_program(user) -> bool:
+    """Superusers act in every program: their console home is the whole platform's."""
+    return user.is_superuser
+
+
 def can_act_on_program(user, program_id: int, roles=STAFF) -> bool:
     """Whether `user` may act in the program with one of `roles` (any program state)."""
     if not user.is_authenticated:
@@ -116,6 +127,37 @@ def can_act_on_program(user, program_id: int, roles=STAFF) -> bool:
 def acting_roles(user) -> dict[int, str]:
     """Program id -> the role `user` may act with there (active, no block in force)."""
     return dict(staff_memberships(user, roles=set(Role.values)).values_list("program_id", "role"))
+
+
+@dataclass(frozen=True)
+class ProgramPowers:
+    """What one user may do in one program, for a page that links to many others (the health
+    dashboards): which figures to show and which pages to link to."""
+
+    manage: bool = False
+    finance: bool = False
+    review: bool = False
+    money_totals: bool = False
+
+
+# A superuser acts everywhere but in the review queue (a decision needs a named reviewer).
+SUPERUSER_POWERS = ProgramPowers(manage=True, finance=True, review=False, money_totals=True)
+
+
+def powers_in(user, program_ids) -> dict[int, ProgramPowers]:
+    """ProgramPowers of `user` in each of `program_ids` (acting memberships): one query."""
+    if user.is_superuser:
+        return {pk: SUPERUSER_POWERS for pk in program_ids}
+    roles = acting_roles(user)
+    return {
+        pk: ProgramPowers(
+            manage=roles.get(pk) in MANAGER,
+            finance=roles.get(pk) in FINANCE,
+            review=roles.get(pk) in REVIEW,
+            money_totals=roles.get(pk) in MONEY_TOTALS,
+        )
+        for pk in program_ids
+    }
 
 
 # --- Review and outputs -----------------------------------------------------------------------

@@ -2,12 +2,10 @@
 
 from django.urls import include, path
 
-from . import views
-
 app_name = "console"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", include("accessprogram.console.health.urls")),
     path("", include("accessprogram.console.access.urls")),
     path("", include("accessprogram.console.onboarding.urls")),
     path("", include("accessprogram.console.operations.urls")),
