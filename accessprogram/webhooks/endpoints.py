@@ -24,6 +24,10 @@ class EndpointError(Exception):
         self.param = param
 
 
+class TooManyEndpoints(EndpointError):
+    """The membership has as many endpoints as allowed (a conflict with what exists)."""
+
+
 @dataclass(frozen=True)
 class NewEndpoint:
     endpoint: WebhookEndpoint
@@ -57,7 +61,7 @@ def create_endpoint(
     Membership.objects.select_for_update().get(pk=membership.pk)  # one count at a time
     live = WebhookEndpoint.objects.filter(membership=membership, deleted_at__isnull=True)
     if live.count() >= settings.WEBHOOK_MAX_ENDPOINTS:
-        raise EndpointError(
+        raise TooManyEndpoints(
             f"At most {settings.WEBHOOK_MAX_ENDPOINTS} endpoints per program; delete one first."
         )
     secret = signing.new_secret()

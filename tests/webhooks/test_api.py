@@ -95,3 +95,15 @@ def test_a_token_without_the_webhooks_scope_is_refused(tester, receiver):
 
 def test_no_token_answers_401(receiver):
     assert APIClient().get("/v1/webhook_endpoints").status_code == 401
+
+
+def test_past_the_endpoint_limit_answers_409(api, receiver, settings):
+    settings.WEBHOOK_MAX_ENDPOINTS = 1
+    assert (
+        api.post("/v1/webhook_endpoints", {"url": receiver.url}, format="json").status_code == 200
+    )
+
+    refused = api.post("/v1/webhook_endpoints", {"url": receiver.url}, format="json")
+
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "too_many_endpoints"

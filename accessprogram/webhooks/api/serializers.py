@@ -1,11 +1,13 @@
 from rest_framework import serializers
 
+from generation.api.serializers import TextField
+
 from ..endpoints import EVENT_TYPES
 
 
 class EndpointCreateInput(serializers.Serializer):
     url = serializers.URLField(max_length=500, help_text="Where events are POSTed (https).")
-    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = TextField(max_length=200, required=False, allow_blank=True)
     enabled_events = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_TYPES),
         required=False,

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from accessprogram.access.api.errors import InvalidParameter
+from accessprogram.access.api.errors import Conflict, InvalidParameter, error_response
 from accessprogram.access.api.views import TokenApiView
 from accessprogram.access.scopes import Scope
 
@@ -31,7 +31,10 @@ class EndpointListCreateView(EndpointApiView):
     @extend_schema(
         operation_id="webhook_endpoints_create",
         request=serializers.EndpointCreateInput,
-        responses={200: serializers.NewEndpointOutput},
+        responses={
+            200: serializers.NewEndpointOutput,
+            409: error_response("The program's endpoint limit is reached; delete one first."),
+        },
     )
     def post(self, request):
         data = serializers.EndpointCreateInput(data=request.data)
@@ -44,6 +47,8 @@ class EndpointListCreateView(EndpointApiView):
                 event_types=data.validated_data.get("enabled_events"),
                 actor=request.user,
             )
+        except endpoints.TooManyEndpoints as refused:
+            raise Conflict(str(refused), code="too_many_endpoints") from refused
         except endpoints.EndpointError as refused:
             raise InvalidParameter(str(refused), param=refused.param) from refused
         body = serializers.EndpointOutput(created.endpoint).data
