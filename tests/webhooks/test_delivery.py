@@ -192,3 +192,35 @@ def test_the_queued_task_carries_ids_only(endpoint, failed_video, monkeypatch):
     delivery = WebhookDelivery.objects.get()
     assert sent == [(delivery.pk, 0)]
     assert endpoint.secret not in json.dumps(sent)
+
+
+def test_the_task_schedules_its_retry_after_the_backoff(
+    endpoint, receiver, failed_video, monkeypatch
+):
+    """Outside eager mode a retry is a countdown on the broker: the wait is backoff_seconds."""
+    from celery.exceptions import Retry
+
+    from accessprogram.webhooks import tasks
+
+    monkeypatch.setattr(tasks.deliver_webhook, "delay", lambda *args: None)
+    fail(failed_video)  # recorded and queued (the queue is stubbed out)
+    delivery = WebhookDelivery.objects.get()
+    receiver.script = [500]
+    scheduled = []
+
+    def retry(**kwargs):
+        scheduled.append(kwargs)
+        return Retry()
+
+    monkeypatch.setattr(tasks.deliver_webhook, "retry", retry)
+
+    with pytest.raises(Retry):
+        tasks.deliver_webhook.run(delivery.pk, 0)
+
+    assert scheduled == [{"args": (delivery.pk, 1), "countdown": 2}]
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 1)
+    assert delivery.next_attempt_at is not None
+    # A stale task for the attempt already made does nothing.
+    tasks.deliver_webhook.run(delivery.pk, 0)
+    assert len(receiver.requests) == 1
