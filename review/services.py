@@ -257,7 +257,7 @@ def decide(
         share_url = portal_url(reverse("share:page", args=[link.token]))
     notify_decision(share_request=share_request, decision=decision, share_url=share_url)
     if share_request.status in (Status.APPROVED, Status.REJECTED):
-        share_request_decided.send(
+        share_request_decided.send_robust(
             sender=ShareRequest, share_request=share_request, share_url=share_url
         )
     return share_request

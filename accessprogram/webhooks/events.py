@@ -30,14 +30,23 @@ def announce(
     event.payload = payload(
         event_id=event.public_id, event_type=event_type, created_at=timezone.now(), data=data
     )
+    # One savepoint: whatever fails here rolls back the event alone, never the sender's work
+    # (a rendition marked ready, a review decision); the senders use send_robust.
     try:
         with transaction.atomic():
             event.save()
+            deliveries = _queue_deliveries(event)
     except IntegrityError:
         return None  # the same signal again (a retried sweep): announced once
+    ids = [delivery.pk for delivery in deliveries]
+    transaction.on_commit(lambda: [deliver_webhook.delay(pk, 0) for pk in ids])
+    return event
+
+
+def _queue_deliveries(event: WebhookEvent) -> list[WebhookDelivery]:
     # A JSON list is filtered here: SQLite has no JSON `contains`, and a tester has few endpoints.
-    endpoints = WebhookEndpoint.objects.filter(membership=membership, deleted_at__isnull=True)
-    deliveries = WebhookDelivery.objects.bulk_create(
+    endpoints = WebhookEndpoint.objects.filter(membership=event.membership, deleted_at__isnull=True)
+    return WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
             event=event,
             endpoint=endpoint,
@@ -45,8 +54,5 @@ def announce(
             next_attempt_at=timezone.now(),
         )
         for endpoint in endpoints
-        if event_type in endpoint.event_types
+        if event.type in endpoint.event_types
     )
-    ids = [delivery.pk for delivery in deliveries]
-    transaction.on_commit(lambda: [deliver_webhook.delay(pk, 0) for pk in ids])
-    return event

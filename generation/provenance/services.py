@@ -223,7 +223,7 @@ def _mark_ready(
             sha256=facts.sha256,
         )
         if rendition.kind == Rendition.Kind.PREVIEW:
-            preview_ready.send(sender=Rendition, generation=rendition.generation)
+            preview_ready.send_robust(sender=Rendition, generation=rendition.generation)
     return rendition
 
 

@@ -100,3 +100,21 @@ def test_a_request_for_changes_is_not_announced(
 
     assert ShareRequest.objects.get().status == "changes_requested"
     assert not WebhookEvent.objects.exists()
+
+
+def test_a_webhooks_failure_never_undoes_the_decision(
+    tester, endpoint, video, reviewer, monkeypatch
+):
+    from accessprogram.webhooks import events
+
+    def broken(event):
+        raise RuntimeError("webhooks are down")
+
+    monkeypatch.setattr(events, "_queue_deliveries", broken)
+    share_request = request_share(generation=video, tester=tester.user, **ASK)
+    claim_next_share_request(reviewer=reviewer)
+
+    decide(share_request=share_request, reviewer=reviewer, outcome="approve")
+
+    assert ShareRequest.objects.get().status == "approved"
+    assert not WebhookEvent.objects.exists()  # rolled back to its own savepoint
