@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from accessprogram import deployment
 from accessprogram.logging_config import logging_config
+from accessprogram.webhook_settings import webhook_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "generation",
     "review",
     "accessprogram.feedback",
+    "accessprogram.webhooks",
     "accessprogram.console",
     "accessprogram.observability",
 ]
@@ -282,6 +284,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60 * 60},
     },
 }
+globals().update(webhook_settings(env, secret_key=SECRET_KEY, beat=CELERY_BEAT_SCHEDULE))
 
 # --- Generation engine ----------------------------------------------------------------------
 ENGINE_URL = env("ENGINE_URL", default="http://127.0.0.1:8100")
@@ -313,7 +316,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Early-access tester API",
     "DESCRIPTION": "OpenAI-compatible video endpoints for program testers.",
-    "VERSION": "1.0.0",
+    "VERSION": "1.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -340,8 +343,7 @@ TOKEN_CREATE_RATE = env("TOKEN_CREATE_RATE", default="10/h")
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Compensation ---------------------------------------------------------------------------
-# What compensation asks of the layers above it (platform activity beside time logs), as in
-# django-allauth's ACCOUNT_ADAPTER: a dotted path to a DefaultCompensationAdapter subclass.
+# What compensation asks of the layers above (activity beside time logs), like allauth's adapter.
 COMPENSATION_ADAPTER = "accessprogram.console.activity.ConsoleCompensationAdapter"
 
 # --- Observability (health, readiness, metrics) ---------------------------------------------
@@ -358,8 +360,7 @@ METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.
 # means not consuming (manage.py worker_health, /readyz).
 WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=5.0)
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = env.float("WORKER_HEARTBEAT_MAX_AGE_SECONDS", default=30.0)
-# The /readyz broker check gives up after this long (the database and cache use their own
-# connection timeouts).
+# The /readyz broker check gives up after this long (database and cache: their own timeouts).
 READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=2.0)
 
 LOGGING = logging_config(level=env("LOG_LEVEL", default="INFO"))

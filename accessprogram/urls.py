@@ -23,10 +23,12 @@ urlpatterns = [
     path("s/", include("review.share_urls")),
     path("feedback/", include("accessprogram.feedback.urls")),
     path("earnings/", include("accessprogram.compensation.urls")),
+    path("webhooks/", include("accessprogram.webhooks.urls")),
     path("admin/", staff_admin_urls(admin.site)),
     path("v1/", include("accessprogram.access.api.urls")),
     path("v1/", include("generation.api.urls")),
     path("v1/", include("accessprogram.feedback.api.urls")),
+    path("v1/", include("accessprogram.webhooks.api.urls")),
     path("api/schema/", public_view(SpectacularAPIView.as_view()), name="api-schema"),
     path(
         "api/docs/",

@@ -18,6 +18,7 @@ from generation.provenance.services import RenditionUnavailable, publish_renditi
 
 from .models import Notification, ReviewDecision, ShareLink, ShareRequest
 from .notifications import notify, notify_decision, portal_url
+from .signals import share_request_decided
 
 Status = ShareRequest.Status
 Outcome = ReviewDecision.Outcome
@@ -255,6 +256,10 @@ def decide(
             logger.warning("Approved share request %s has no original to publish", share_request.pk)
         share_url = portal_url(reverse("share:page", args=[link.token]))
     notify_decision(share_request=share_request, decision=decision, share_url=share_url)
+    if share_request.status in (Status.APPROVED, Status.REJECTED):
+        share_request_decided.send_robust(
+            sender=ShareRequest, share_request=share_request, share_url=share_url
+        )
     return share_request
 
 

@@ -14,6 +14,11 @@ EXPECTED_OPERATIONS = {
     ("/v1/videos/{video_id}/content", "get"): "videos_download_content",
     ("/v1/videos/{video_id}/feedback", "get"): "videos_feedback_retrieve",
     ("/v1/videos/{video_id}/feedback", "post"): "videos_feedback_create",
+    ("/v1/webhook_endpoints", "get"): "webhook_endpoints_list",
+    ("/v1/webhook_endpoints", "post"): "webhook_endpoints_create",
+    ("/v1/webhook_endpoints/{endpoint_id}", "get"): "webhook_endpoints_retrieve",
+    ("/v1/webhook_endpoints/{endpoint_id}", "delete"): "webhook_endpoints_delete",
+    ("/v1/webhook_endpoints/{endpoint_id}/deliveries", "get"): "webhook_endpoints_deliveries",
 }
 ASSET = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
 
@@ -127,3 +132,30 @@ def test_the_docs_assets_are_served(client, db):
         content = response.getvalue()
         response.close()
         assert len(content) > 1000, url
+
+
+def test_the_schema_publishes_its_version(schema, settings):
+    assert schema["info"]["version"] == settings.SPECTACULAR_SETTINGS["VERSION"]
+    assert schema["info"]["version"].count(".") == 2  # semantic versioning
+
+
+def test_every_operation_documents_its_errors_in_openais_shape(schema):
+    """401/403/429 (and 404 with a path parameter) on every token operation, with the error
+    object; a blank prompt is refused by the schema as by the server."""
+    for (path, method), _ in EXPECTED_OPERATIONS.items():
+        responses = schema["paths"][path][method]["responses"]
+        expected = {"400", "401", "403", "429"} | ({"404"} if "{" in path else set())
+        assert expected <= set(responses), (path, method, sorted(responses))
+        for code in expected:
+            body = responses[code]["content"]["application/json"]["schema"]
+            assert body["$ref"].endswith("/OpenAIError"), (path, method, code)
+    content = schema["paths"]["/v1/videos/{video_id}/content"]["get"]["responses"]
+    assert "409" in content
+    prompt = _create_fields(schema)["prompt"]
+    assert prompt["minLength"] == 1 and "pattern" in prompt
+
+
+def _create_fields(schema: dict) -> dict:
+    body = schema["paths"]["/v1/videos"]["post"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"]
+    return schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]["properties"]

@@ -20,6 +20,7 @@ class Scope(models.TextChoices):
     VIDEOS_READ = "videos:read", "Read videos: list, retrieve and download your videos"
     VIDEOS_WRITE = "videos:write", "Create videos (and remix, edit, extend) and delete them"
     FEEDBACK_WRITE = "feedback:write", "Rate videos and leave feedback"
+    WEBHOOKS_WRITE = "webhooks:write", "Register webhook endpoints and read their deliveries"
 
 
 ALL_SCOPES = [scope.value for scope in Scope]

@@ -1,3 +1,4 @@
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from ..models import MODEL_CHOICES, SECONDS_CHOICES, SIZE_CHOICES, Generation, Rendition
@@ -40,10 +41,31 @@ def reported_status(generation: Generation) -> str:
     return Generation.Status.IN_PROGRESS
 
 
+class TextField(serializers.CharField):
+    """A string and only a string: JSON `0` or `true` is refused, not turned into "0"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class VideoCreateInput(serializers.Serializer):
     """Fields of OpenAI's video create call, plus an optional seed for repeatable renders."""
 
-    prompt = serializers.CharField(max_length=4000, trim_whitespace=False)
+    # Not blank (one character that is not white space, as services.validate_request) and no
+    # null characters (refused by every DRF text field): the schema's pattern says both.
+    prompt = TextField(
+        min_length=1,
+        max_length=4000,
+        trim_whitespace=False,
+        validators=[
+            RegexValidator(
+                r"^[^\x00]*[^\s\x00][^\x00]*$",
+                message="A prompt is required: a visible character, and no null characters.",
+            )
+        ],
+    )
     model = serializers.ChoiceField(
         choices=MODEL_CHOICES, default="sora-2", error_messages=_choice("model", MODEL_CHOICES)
     )
@@ -58,10 +80,32 @@ class VideoCreateInput(serializers.Serializer):
     seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
 
 
+class BlankIsAValue:
+    """A query parameter given empty (`?order=`) is validated as given, not taken for absent:
+    the schema's enum and integer type do not allow an empty value, and neither does the API."""
+
+    def get_value(self, dictionary):
+        if dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
+
+
+class QueryCharField(BlankIsAValue, serializers.CharField):
+    pass
+
+
+class QueryIntegerField(BlankIsAValue, serializers.IntegerField):
+    pass
+
+
+class QueryChoiceField(BlankIsAValue, serializers.ChoiceField):
+    pass
+
+
 class VideoListInput(serializers.Serializer):
-    after = serializers.CharField(required=False, max_length=40)
-    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
-    order = serializers.ChoiceField(choices=["asc", "desc"], default="desc")
+    after = QueryCharField(required=False, max_length=40)
+    limit = QueryIntegerField(min_value=1, max_value=100, default=20)
+    order = QueryChoiceField(choices=["asc", "desc"], default="desc")
 
 
 class VideoError(serializers.Serializer):

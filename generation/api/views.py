@@ -14,6 +14,7 @@ from accessprogram.access.api.errors import (
     ExposesCode,
     InvalidParameter,
     RateLimited,
+    error_response,
 )
 from accessprogram.access.api.views import TokenApiView
 from accessprogram.access.scopes import Scope
@@ -159,7 +160,10 @@ class VideoContentView(TesterApiView):
                 "variant", str, enum=["video"], description="Which file; only 'video' exists."
             )
         ],
-        responses={(200, "video/mp4"): OpenApiResponse(description="The watermarked MP4 preview.")},
+        responses={
+            (200, "video/mp4"): OpenApiResponse(description="The watermarked MP4 preview."),
+            409: error_response("The video is not completed yet (`video_not_ready`)."),
+        },
     )
     def get(self, request, video_id):
         generation = self.get_generation(video_id)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from accessprogram.audit.services import record
 
 from ..models import Generation, Rendition, new_rendition_key
+from ..signals import preview_ready
 from ..storage import VideoFacts, describe_video
 from . import credentials
 from .forensic import PAYLOAD_BITS
@@ -221,6 +222,8 @@ def _mark_ready(
             approval_ref=rendition.approval_ref,
             sha256=facts.sha256,
         )
+        if rendition.kind == Rendition.Kind.PREVIEW:
+            preview_ready.send_robust(sender=Rendition, generation=rendition.generation)
     return rendition
 
 

@@ -8,6 +8,7 @@ from accessprogram.programs.view_access import token_api_view
 from ..authentication import ApiTokenAuthentication
 from ..scopes import TokenScopePermission
 from .errors import openai_exception_handler
+from .schema import TokenApiSchema
 
 
 @token_api_view
@@ -23,6 +24,7 @@ class TokenApiView(APIView):
     permission_classes = [permissions.IsAuthenticated, TokenScopePermission]
     token_scopes: dict[str, str] = {}  # HTTP method -> the scope a token needs for it
     parser_classes = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
+    schema = TokenApiSchema()  # documents the errors every token view may answer
 
     def get_exception_handler(self):
         return openai_exception_handler
