@@ -12,15 +12,9 @@ from accessprogram.programs.models import Cohort, Membership
 
 from .blocks import reached_user_ids
 from .models import AccessBlock, ApiToken, BlockNotice, LeakAlert, LeakReport
+from .policy import decider_label
 
 Level = AccessBlock.Level
-
-_ROLE_LABELS = {
-    Membership.Role.PROGRAM_MANAGER: "A program manager",
-    Membership.Role.ADMIN: "A program administrator",
-    Membership.Role.REVIEWER: "A reviewer",
-    Membership.Role.FINANCE: "The finance team",
-}
 
 _ALERT_OBSERVATIONS = {
     LeakAlert.Kind.ADDRESS_SPREAD: (
@@ -103,17 +97,9 @@ def _automatic(block: AccessBlock) -> tuple[str, str] | None:
 
 
 def _decided_by(block: AccessBlock) -> str:
-    actor = block.created_by
-    if actor is None:
+    if block.created_by is None:
         return "The platform"
-    role = (
-        Membership.objects.filter(user=actor, program_id=block.program_id)
-        .values_list("role", flat=True)
-        .first()
-    )
-    if role in _ROLE_LABELS:
-        return _ROLE_LABELS[role]
-    return "A platform administrator" if actor.is_staff else "The organisers"
+    return decider_label(user=block.created_by, program_id=block.program_id)
 
 
 def _recipients(block: AccessBlock):

@@ -288,3 +288,25 @@ def needs_mfa_setup(user) -> bool:
     if not user.is_authenticated or not is_staff_user(user):
         return False
     return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+# --- Who decided, as a tester is told it ------------------------------------------------------
+
+_DECIDER_LABELS = {
+    Role.PROGRAM_MANAGER: "A program manager",
+    Role.ADMIN: "A program administrator",
+    Role.REVIEWER: "A reviewer",
+    Role.FINANCE: "The finance team",
+}
+
+
+def decider_label(*, user, program_id: int) -> str:
+    """The role (never the name) of whoever took a decision about a tester, for notices."""
+    role = (
+        Membership.objects.filter(user=user, program_id=program_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role in _DECIDER_LABELS:
+        return _DECIDER_LABELS[role]
+    return "A platform administrator" if user.is_staff else "The organisers"
