@@ -32,7 +32,8 @@ SQLite has one writer at a time: every safety action waits for whatever write tr
 open (a close stage, the import, a claim) to commit, so its latency is bounded by the longest
 such transaction, not by its own work; it promises correctness (nothing lost, nothing doubled),
 not latency under bulk writes. PostgreSQL takes row locks, so a safety action waits only for
-rows it shares with the bulk work (the program row, the audit chain's head).
+rows it shares with the bulk work (none here: it links no audit chain head, see docs/audit.md),
+and for the WAL at its commit, which the bulk transactions no longer flush at theirs.
 
 SQLite in a temp dir by default; with DATABASE_URL naming a PostgreSQL server a throwaway
 database is created there and dropped at the end (the role needs CREATEDB).
