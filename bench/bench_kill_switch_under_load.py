@@ -4,6 +4,8 @@ a 10,000-tester payout close, a 2,000-row invitation import and 20 reviewers cla
     .venv/bin/python bench/bench_kill_switch_under_load.py [--testers 10000] [--entries 20]
                                                            [--cohorts 20] [--csv-rows 2000]
                                                            [--reviewers 20] [--pairs 50]
+                                                           [--phases] [--ab-link]
+                                                           [--durable-bulk]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bulkpay  (same command, on PostgreSQL)
 
 Seeds (bulk_create, untimed): a busy program of `testers` testers in `cohorts` cohorts, each with
@@ -30,7 +32,8 @@ SQLite has one writer at a time: every safety action waits for whatever write tr
 open (a close stage, the import, a claim) to commit, so its latency is bounded by the longest
 such transaction, not by its own work; it promises correctness (nothing lost, nothing doubled),
 not latency under bulk writes. PostgreSQL takes row locks, so a safety action waits only for
-rows it shares with the bulk work (the program row, the audit chain's head).
+rows it shares with the bulk work (none here: it links no audit chain head, see docs/audit.md),
+and for the WAL at its commit, which the bulk transactions no longer flush at theirs.
 
 SQLite in a temp dir by default; with DATABASE_URL naming a PostgreSQL server a throwaway
 database is created there and dropped at the end (the role needs CREATEDB).
@@ -62,6 +65,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--csv-rows", type=int, default=2000, help="default 2000")
     parser.add_argument("--reviewers", type=int, default=20, help="default 20")
     parser.add_argument("--pairs", type=int, default=50, help="kill switch / resume pairs (50)")
+    parser.add_argument(
+        "--phases", action="store_true", help="time each safety action's phases (safety_phases)"
+    )
+    parser.add_argument(
+        "--ab-link", action="store_true", help="every other pair links its audit records inline"
+    )
+    parser.add_argument(
+        "--durable-bulk",
+        action="store_true",
+        help="bulk transactions keep synchronous_commit on (the A/B of commit_durability)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     return parser.parse_args()
 
@@ -121,21 +135,43 @@ def in_thread(target, results: dict, key: str):
     return thread
 
 
-def safety_actions(*, go, answers, pairs: int, program, tokens: list, staff) -> None:
+def safety_actions(
+    *, go, answers, pairs: int, program, tokens: list, staff, phases, ab_link: bool
+) -> None:
     """In the forked safety process: kill switch / resume pairs on a quiet program and token
-    revocations on the busy one, each timed; sends back (latencies, refusals)."""
+    revocations on the busy one, each timed; sends back (latencies, refusals, phase lines).
+    With `ab_link`, every other pair links its audit records in the call (the design before
+    the safety queue did it), filed as "<kind> inline link": an A/B under the same load."""
+    from contextlib import nullcontext
+
     from django.db import DatabaseError, connection
 
+    from accessprogram.access import signals
     from accessprogram.access.revocation import kill_switch, resume_program
     from accessprogram.access.services import revoke_token
+    from accessprogram.audit import chain
 
     latencies: dict[str, list[float]] = {"kill_switch": [], "resume": [], "revoke_token": []}
     refused: list[str] = []  # safety actions that raised (e.g. a deadlock): counted, reported
+    if phases:
+        from safety_phases import Phases
+
+        phases = Phases.install(signals=[("access_blocked", signals.access_blocked)])
+
+    deferred_link = chain._link_after_commit
+
+    def inline_link(name, *, queue):
+        deferred_link(name, queue=None)
 
     def timed(kind, action):
+        inline = ab_link and i % 2 == 1
+        kind = f"{kind} inline link" if inline else kind
+        latencies.setdefault(kind, [])
+        chain._link_after_commit = inline_link if inline else deferred_link
         started = time.perf_counter()
         try:
-            action()
+            with phases.action(kind) if phases else nullcontext():
+                action()
         except DatabaseError as error:
             refused.append(f"{kind}: {str(error).splitlines()[0]}")
         latencies[kind].append((time.perf_counter() - started) * 1000)
@@ -155,7 +191,16 @@ def safety_actions(*, go, answers, pairs: int, program, tokens: list, staff) -> 
             time.sleep(0.02)
     finally:
         connection.close()
-        answers.put((latencies, refused))
+        answers.put((latencies, refused, phases.report() if phases else []))
+
+
+def durable_bulk() -> None:
+    """The bulk work commits durably, as before accessprogram.commit_durability (an A/B run)."""
+    from accessprogram.compensation import payouts, stipends
+    from review import claims
+
+    for module in (payouts, stipends, claims):
+        module.relax_commit_durability = lambda using=None: False
 
 
 def main() -> int:
@@ -176,6 +221,8 @@ def main() -> int:
     from accessprogram.operations.tasks import queue_invitation_import, run_invitation_import
     from review.claims import claim_next_share_request
 
+    if args.durable_bulk:
+        durable_bulk()
     _, original = create_database("bench_under_load")
     vendor = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
     failures = []
@@ -242,6 +289,8 @@ def main() -> int:
                 "program": quiet["program"],
                 "tokens": tokens,
                 "staff": staff,
+                "phases": args.phases,
+                "ab_link": args.ab_link,
             },
             name="safety",
         )
@@ -255,7 +304,7 @@ def main() -> int:
             ),
         ]
         go.set()
-        latencies, refused = answers.get(timeout=600)
+        latencies, refused, phase_lines = answers.get(timeout=600)
         safety.join()
         threads[0].join()
         threads[1].join()
@@ -276,9 +325,11 @@ def main() -> int:
         for kind, values in latencies.items():
             if values:
                 print(
-                    f"  {kind:<13} n={len(values):<3} p50 {statistics.median(values):7.1f} ms, "
+                    f"  {kind:<25} n={len(values):<3} p50 {statistics.median(values):7.1f} ms, "
                     f"p99 {percentile(values, 0.99):7.1f} ms, max {max(values):7.1f} ms"
                 )
+        for line in phase_lines:
+            print(line)
         for problem in refused:
             failures.append(f"safety action failed: {problem}")
         print(
@@ -288,7 +339,10 @@ def main() -> int:
         print(f"  payout close 100 testers (alone): {small_seconds:.2f} s, {small_queries} queries")
         if close_op is not None:
             print(f"  payout close stages (s): {close_op.stage_seconds}")
-        every = [value for values in latencies.values() for value in values]
+        # The headline is the platform as built; A/B variants are printed above, apart.
+        every = [
+            value for kind, values in latencies.items() if "inline" not in kind for value in values
+        ]
         print(
             f"kill switch under load: p50 {statistics.median(every):.0f} ms, "
             f"p99 {percentile(every, 0.99):.0f} ms, max {max(every):.0f} ms"

@@ -16,7 +16,7 @@ from accessprogram.audit.services import record
 from . import anomalies, notifications, tokens
 from .blocks import blocks_on
 from .models import AccessBlock, ApiToken, LeakAlert, LeakReport
-from .revocation import lift_block
+from .revocation import SAFETY_QUEUE, lift_block
 from .services import revoke_token
 
 UNRESOLVED = (LeakAlert.Status.OPEN, LeakAlert.Status.ACKNOWLEDGED)
@@ -89,6 +89,7 @@ def _report(*, token: ApiToken, item: ReportedString) -> LeakReport | None:
         url=item.url,
         source=item.source,
         outcome=outcome,
+        link_queue=SAFETY_QUEUE,  # with the revocation's record: nothing linked on this path
     )
     return report
 

@@ -33,6 +33,10 @@ DEFAULT_MESSAGES = {
 
 # Levels that reach many testers: their slow follow-up work runs in Celery after commit.
 BULK_LEVELS = (Level.COHORT, Level.PROGRAM)
+# The Celery queue of revocations' follow-up work (settings.CELERY_TASK_ROUTES, the `safety`
+# worker). Their audit records are linked into the chain there too: the block and its sealed
+# record commit together, and the call returns without a second transaction for the link.
+SAFETY_QUEUE = "safety"
 
 
 class RevocationError(Exception):
@@ -104,6 +108,7 @@ def block_access(
         program=program.slug,
         reason=block.reason,
         ends_at=ends_at.isoformat() if ends_at else None,
+        link_queue=SAFETY_QUEUE,
     )
     # Inside an outer transaction (a leak report revoking several tokens) this fires at the
     # outer commit: the moment the refusal really starts.
@@ -138,7 +143,13 @@ def lift_block(*, block: AccessBlock, actor=None) -> bool:
         lifted_at=timezone.now(), lifted_by=actor
     )
     if lifted:
-        record(action="access.reinstated", target=block, actor=actor, level=block.level)
+        record(
+            action="access.reinstated",
+            target=block,
+            actor=actor,
+            level=block.level,
+            link_queue=SAFETY_QUEUE,
+        )
     return bool(lifted)
 
 

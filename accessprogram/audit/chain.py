@@ -8,6 +8,11 @@ the head at that moment, the caller does not wait either: a Celery task links th
 later. A record whose process died between commit and link stays pending until the next link of
 its chain or the periodic sweep (audit.tasks.link_pending_records); its seal shows any edit
 meanwhile.
+
+A caller that must not spend even that link on its own path (a revocation: its latency is the
+platform's promise) names a Celery queue instead (`link_queue`): after commit one message asks
+a worker of that queue to link the chain, and the call returns. The record is committed and
+sealed with the business change either way; only its place in the chain comes a moment later.
 """
 
 import logging
@@ -31,9 +36,17 @@ def _rows() -> QuerySet:
 
 
 def append(
-    *, chain: str, action: str, target_type: str, target_id: str, actor=None, data: dict
+    *,
+    chain: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    actor=None,
+    data: dict,
+    link_queue: str | None = None,
 ) -> AuditRecord:
-    """Write one sealed, pending record in the caller's transaction; link it after commit.
+    """Write one sealed, pending record in the caller's transaction; link it after commit, in
+    this call or (`link_queue`) by a task on that queue.
 
     Rolls back with the caller's transaction, leaving neither a record nor a gap: the sequence
     is only given at link time, to committed records.
@@ -49,32 +62,40 @@ def append(
     )
     entry.seal = seal_of(entry)
     entry.save(force_insert=True)
-    _link_after_commit(chain)
+    _link_after_commit(chain, queue=link_queue)
     return entry
 
 
 class LinkAfterCommit:
-    """The on-commit callback linking one chain; queued once per chain per transaction."""
+    """The on-commit callback linking one chain; queued once per chain per transaction. With a
+    `queue` it only asks a worker of that queue to link (one broker message)."""
 
-    def __init__(self, chain: str):
-        self.chain, self.done = chain, False
+    def __init__(self, chain: str, *, queue: str | None = None):
+        self.chain, self.queue, self.done = chain, queue, False
         # Django names a failed robust callback by its __qualname__, which instances lack.
         self.__qualname__ = f"{type(self).__qualname__}({chain})"
 
     def __call__(self) -> None:
         self.done = True
-        link_pending(chain=self.chain, wait=False)
+        if self.queue is None:
+            link_pending(chain=self.chain, wait=False)
+        else:
+            from .tasks import link_pending_records  # the task module imports this one
+
+            link_pending_records.apply_async(kwargs={"chain": self.chain}, queue=self.queue)
 
 
-def _link_after_commit(chain: str) -> None:
+def _link_after_commit(chain: str, *, queue: str | None) -> None:
     connection = transaction.get_connection()
     if connection.in_atomic_block:
         # A bulk import writes thousands of records: one link after commit covers them all.
         for _savepoints, queued, _robust in connection.run_on_commit:
             if isinstance(queued, LinkAfterCommit) and queued.chain == chain and not queued.done:
+                if queue is None:
+                    queued.queue = None  # someone in the transaction links at once: all of it
                 return
     # robust: the business change is committed by then; a failed link is retried by the sweep.
-    transaction.on_commit(LinkAfterCommit(chain), robust=True)
+    transaction.on_commit(LinkAfterCommit(chain, queue=queue), robust=True)
 
 
 def _locked_head(chain: str, *, nowait: bool) -> AuditChain:

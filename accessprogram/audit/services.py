@@ -22,7 +22,9 @@ def _program_slug(target) -> str | None:
     return None
 
 
-def record(*, action: str, target: models.Model, actor=None, **data) -> AuditRecord:
+def record(
+    *, action: str, target: models.Model, actor=None, link_queue: str | None = None, **data
+) -> AuditRecord:
     """Append one audit record describing `action` on `target`.
 
     The record names the target's program (unless the caller did, with program=<slug>): that
@@ -31,7 +33,8 @@ def record(*, action: str, target: models.Model, actor=None, **data) -> AuditRec
 
     Joins the caller's transaction and rolls back with it. It takes no lock: the record is
     linked into its chain by a short transaction right after commit (see audit.chain), so a
-    long audited transaction never holds up another one, a revocation least of all.
+    long audited transaction never holds up another one, a revocation least of all. With
+    `link_queue` even that link is left to a task on the named Celery queue (see audit.chain).
     """
     if "program" not in data and (slug := _program_slug(target)):
         data["program"] = slug
@@ -42,4 +45,5 @@ def record(*, action: str, target: models.Model, actor=None, **data) -> AuditRec
         target_type=target._meta.label_lower,
         target_id=str(target.pk),
         data=data,
+        link_queue=link_queue,
     )

@@ -31,6 +31,7 @@ from django.db.models import (
 
 from accessprogram.access.blocks import revoked_targets
 from accessprogram.audit.services import record
+from accessprogram.commit_durability import relax_commit_durability
 from accessprogram.programs.models import Membership, Program
 
 from .bulk import created_now, insert_from_select
@@ -133,6 +134,7 @@ def write_stipends(*, program: Program, month: datetime.date, card: RateCard, ac
 @transaction.atomic
 def award_stipends(*, program: Program, month: datetime.date, actor=None) -> StipendRun:
     """Pay `month`'s stipend (rate card in effect at its end) to every eligible tester, once."""
+    relax_commit_durability()  # idempotent bulk work: see accessprogram.commit_durability
     first, last = month_of(month)
     if last >= utc_today():
         raise CompensationError(
