@@ -12,6 +12,7 @@ Used on the hot paths of the tester API: the token lookup of every request
 (accessprogram.access.selectors) and the video a status poll reads (generation.selectors).
 """
 
+import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,7 @@ class _Compiled:
     sql: str | None  # None: not preparable, use the ORM
     params: tuple
     slots: tuple[tuple[int, str], ...]  # (position among params, marker name)
+    names: tuple[str, ...] | None  # parameter names where the SQL takes named parameters
     compiler: object
     converters: dict
     model: type
@@ -59,8 +61,12 @@ class PreparedLookup:
         if compiled.sql is None:
             return self._build(**values).order_by().first()
         params = list(compiled.params)
+        # A value may sit in several places (the time, once per block level): adapt it once.
+        adapted = {name: _adapt(connection, value) for name, value in values.items()}
         for position, name in compiled.slots:
-            params[position] = _adapt(connection, values[name])
+            params[position] = adapted[name]
+        if compiled.names is not None:
+            params = dict(zip(compiled.names, params, strict=True))
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             row = cursor.fetchone()
@@ -89,6 +95,11 @@ class PreparedLookup:
         )
         if {name for _, name in slots} != set(self._markers):
             sql = None  # a marker went missing (transformed on its way): no shortcut
+        names = None
+        if sql is not None and compiler.connection.vendor == "sqlite":
+            # Django turns %s into SQLite's ? with a regular expression on every execute, a
+            # tenth of a millisecond on SQL this long; named parameters take one % instead.
+            sql, names = _named(sql)
         info, select = compiler.klass_info, compiler.select
         converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
         first, last = info["select_fields"][0], info["select_fields"][-1] + 1
@@ -97,6 +108,7 @@ class PreparedLookup:
             sql=sql,
             params=tuple(params),
             slots=slots,
+            names=names,
             compiler=compiler,
             converters=converters,
             model=info["model"],
@@ -105,6 +117,19 @@ class PreparedLookup:
             related=get_related_populators(info, select, using),
             annotations=dict(compiler.annotation_col_map or {}),
         )
+
+
+def _named(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`sql` with each %s turned into %(pN)s (a literal %% kept), and the names in order."""
+    names: list[str] = []
+
+    def name(match) -> str:
+        if match.group() == "%%":
+            return "%%"
+        names.append(f"p{len(names)}")
+        return f"%({names[-1]})s"
+
+    return re.sub(r"%%|%s", name, sql), tuple(names)
 
 
 def _hashable(value) -> bool:

@@ -12,6 +12,12 @@ from accessprogram.programs.view_access import public_view
 admin.site.login = public_view(secure_admin_login(admin.site.login))
 
 urlpatterns = [
+    # /v1/ first: the tester API is the busiest path, and resolving tries patterns in order.
+    # (No pattern below matches a path under v1/.)
+    path("v1/", include("accessprogram.access.api.urls")),
+    path("v1/", include("generation.api.urls")),
+    path("v1/", include("accessprogram.feedback.api.urls")),
+    path("v1/", include("accessprogram.webhooks.api.urls")),
     path("accounts/", include("allauth.urls")),
     path("tokens/", access_views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke", access_views.revoke, name="token-revoke"),
@@ -25,10 +31,6 @@ urlpatterns = [
     path("earnings/", include("accessprogram.compensation.urls")),
     path("webhooks/", include("accessprogram.webhooks.urls")),
     path("admin/", staff_admin_urls(admin.site)),
-    path("v1/", include("accessprogram.access.api.urls")),
-    path("v1/", include("generation.api.urls")),
-    path("v1/", include("accessprogram.feedback.api.urls")),
-    path("v1/", include("accessprogram.webhooks.api.urls")),
     path("api/schema/", public_view(SpectacularAPIView.as_view()), name="api-schema"),
     path(
         "api/docs/",

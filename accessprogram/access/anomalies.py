@@ -17,7 +17,6 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,7 +26,7 @@ from django.db import IntegrityError, transaction
 from accessprogram.audit.services import record
 from accessprogram.client_address import client_ip
 
-from . import notifications
+from . import held_counts, leak_evidence, notifications
 from .blocks import blocks_on
 from .models import AccessBlock, ApiToken, LeakAlert
 from .revocation import block_access
@@ -39,7 +38,6 @@ SHARDS = 2  # per minute bucket; see record_use
 MAX_WINDOW_SECONDS = 600  # AnomalyPolicy's check constraint keeps windows at most this long
 ALERTED_SECONDS = 600  # how long "an alert is unresolved" is remembered without a DB look-up
 USER_AGENT_LENGTH = 200
-EVIDENCE_ROWS = 100  # addresses / user agents kept in an alert's evidence, busiest first
 SUSPENDED_MESSAGE = (
     "This API token was suspended automatically after unusual use; contact the program team."
 )
@@ -162,31 +160,97 @@ def _record_use(
     """Count this request; return the token's and its tester's usage in the window.
 
     One set of keys per membership (minute buckets, each split into shards): a shard holds the
-    tester's counts and, under "t", each token's, so a request costs one get_many and one set,
+    tester's counts and, under "t", each token's, so a read costs one get_many and one set,
     whatever the number of tokens. (Keys per token and per membership cost twice that, and a
-    write is the expensive part.) Each request updates one shard picked at random, so two
-    concurrent requests rarely read-modify-write the same value; when they do, one request goes
-    uncounted (an undercount never suspends a token wrongly)."""
+    write is the expensive part.) A process reads and writes about once a second per tester
+    while nothing new shows up (held_counts says when it must). Each write updates one shard
+    picked at random, so two concurrent writes rarely read-modify-write the same value; when
+    they do, one goes uncounted (an undercount never suspends a token wrongly)."""
     window = thresholds.window_seconds
-    keys = _keys(_membership_key(token), _buckets(now, window))
-    found = cache.get_many(list(keys.values()))
-    mine_key = keys[(int(now // BUCKET_SECONDS), random.randrange(SHARDS))]
-    mine = found.get(mine_key) or _entry()
-    mine["t"] = tokens = mine.get("t") or {}
-    name = _base_key(token)
-    _count(mine, address, user_agent, thresholds, now)
-    _count(tokens.setdefault(name, _entry()), address, user_agent, thresholds, now)
-    cache.set(mine_key, mine, window + 2 * BUCKET_SECONDS)
-    found[mine_key] = mine
+    membership_key = _membership_key(token)
+    keys = _keys(membership_key, _buckets(now, window))
+    name, bucket = _base_key(token), int(now // BUCKET_SECONDS)
+    state = held_counts.held(membership_key)
+    with state.lock:
+        held, held_bucket = state.pending, state.bucket
+        state.pending = None
+        if state.may_skip_read(now=now, bucket=bucket, address=address, user_agent=user_agent):
+            counted = _counted(
+                held,
+                token=name,
+                address=address,
+                user_agent=user_agent,
+                thresholds=thresholds,
+                now=now,
+            )
+            usages = _usages(state.found, keys, name, now, window, counted)
+            if not any(tripped(usage, thresholds) for usage in usages):
+                state.pending = counted
+                return usages
+            to_send = {bucket: counted}  # judged on fresh shared counts below
+        else:
+            # A new minute leaves the counts held for the last one in their own bucket.
+            carried = held if held_bucket == bucket else None
+            to_send = {
+                bucket: _counted(
+                    carried,
+                    token=name,
+                    address=address,
+                    user_agent=user_agent,
+                    thresholds=thresholds,
+                    now=now,
+                )
+            }
+            if held is not None and carried is None:
+                to_send[held_bucket] = held
 
+    found = cache.get_many(list(keys.values()))
+    shard = random.randrange(SHARDS)
+    for counted_bucket, counted in to_send.items():
+        key = keys.get((counted_bucket, shard))
+        if key is None:
+            continue  # its minute has left the window
+        entry = found.get(key) or _entry()
+        held_counts.fold(
+            entry,
+            counted,
+            address_limit=thresholds.max_addresses + 1,
+            agent_limit=thresholds.max_user_agents + 1,
+        )
+        cache.set(key, entry, window + 2 * BUCKET_SECONDS)
+        found[key] = entry
+    usages = _usages(found, keys, name, now, window, None)
+    with state.lock:
+        state.found, state.synced_at, state.bucket = found, now, bucket
+        state.addresses = frozenset(usages[1].addresses)
+        state.user_agents = frozenset(usages[1].user_agents)
+    return usages
+
+
+def _counted(held, *, token, address, user_agent, thresholds, now) -> dict:
+    """`held` (or a new entry) with this request counted, for the tester and under "t" the
+    token."""
+    entry = held or _entry()
+    _count(entry, address, user_agent, thresholds, now)
+    _count(
+        entry.setdefault("t", {}).setdefault(token, _entry()), address, user_agent, thresholds, now
+    )
+    return entry
+
+
+def _usages(found, keys, name, now, window, pending) -> tuple[Usage, Usage]:
+    """The token's and its tester's usage from the entries read and, if any, counts not yet
+    written (this minute's, so counted in full)."""
     since = now - window
     token_usage, membership_usage = _empty_usage(), _empty_usage()
-    for (bucket, _), key in keys.items():
-        entry = found.get(key)
+    entries = [
+        # The oldest bucket reaches back before the window: count the part inside it.
+        (found.get(key), min(1.0, ((bucket + 1) * BUCKET_SECONDS - since) / BUCKET_SECONDS))
+        for (bucket, _), key in keys.items()
+    ]
+    for entry, inside in [*entries, (pending, 1.0)]:
         if entry is None:
             continue
-        # The oldest bucket reaches back before the window: count the part inside it.
-        inside = min(1.0, ((bucket + 1) * BUCKET_SECONDS - since) / BUCKET_SECONDS)
         _add(membership_usage, entry, inside, since)
         token_entry = (entry.get("t") or {}).get(name)
         if token_entry is not None:
@@ -229,6 +293,7 @@ def forget_use(*, token: ApiToken) -> None:
 def _forget_membership_use(token: ApiToken) -> None:
     keys = _keys(_membership_key(token), _buckets(clock(), MAX_WINDOW_SECONDS))
     cache.delete_many(list(keys.values()))
+    held_counts.drop(_membership_key(token))
 
 
 # --- Judging ----------------------------------------------------------------------------------
@@ -270,7 +335,7 @@ def check_token_use(*, token: ApiToken, request) -> None:
     alerted_key = f"{_base_key(token)}:alerted"
     if cache.get(alerted_key):
         return  # an alert is unresolved: raised, and suspended, once is enough
-    evidence = build_evidence(usage, thresholds, kinds=kinds, now=now, scope=scope)
+    evidence = leak_evidence.build(usage, thresholds, kinds=kinds, now=now, scope=scope)
     alert = raise_alert(token=token, kind=kinds[0], evidence=evidence)
     cache.set(alerted_key, True, ALERTED_SECONDS)
     if alert is not None:
@@ -286,40 +351,6 @@ def check_token_use(*, token: ApiToken, request) -> None:
 
 def _suspended(token: ApiToken) -> bool:
     return blocks_on(token_id=token.pk).exists()
-
-
-def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat(timespec="seconds")
-
-
-def _rows(entries: dict, label: str) -> list[dict]:
-    busiest = sorted(entries.items(), key=lambda item: (-item[1][0], item[1][1]))
-    return [
-        {label: name, "requests": count, "first_seen": _iso(first), "last_seen": _iso(last)}
-        for name, (count, first, last) in busiest[:EVIDENCE_ROWS]
-    ]
-
-
-def build_evidence(
-    usage: Usage, thresholds: Thresholds, *, kinds, now: float, scope: str = "token"
-) -> dict:
-    """`scope`: whose use crossed the thresholds, this token's or its tester's (all tokens)."""
-    return {
-        "detected_at": _iso(now),
-        "scope": scope,
-        "window_seconds": thresholds.window_seconds,
-        "triggered": [str(kind) for kind in kinds],
-        "thresholds": {
-            "addresses": thresholds.max_addresses,
-            "requests": thresholds.max_requests,
-            "user_agents": thresholds.max_user_agents,
-        },
-        "request_count": usage.requests,
-        "address_count": len(usage.addresses),
-        "addresses": _rows(usage.addresses, "address"),
-        "user_agent_count": len(usage.user_agents),
-        "user_agents": _rows(usage.user_agents, "user_agent"),
-    }
 
 
 @transaction.atomic

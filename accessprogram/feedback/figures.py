@@ -7,12 +7,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Avg, Count, JSONField, OuterRef, Q, Subquery
 
 from accessprogram.compensation.models import Severity
 from accessprogram.programs.models import Membership, Program
 from accessprogram.spreadsheet import safe_cell
 
+from .export_copy import copied_rows
 from .export_sql import AnswersByQuestion, IsoTimestamp, iso_text
 from .models import Answer, BugReport, FeedbackForm, FormResponse, Question, QuickRating
 
@@ -155,10 +157,12 @@ CSV_BATCH = 2000  # responses read (with their answers) per query
 
 
 class _Line:
-    """A file-like sink for csv.writer whose write returns the line instead of storing it."""
+    """A file-like sink for csv.writer whose write returns the line instead of storing it,
+    ending in \\n as PostgreSQL's COPY ends lines. The writer still ends rows in \\r\\n, so
+    that it quotes a cell holding either character alone, as COPY does."""
 
     def write(self, text: str) -> str:
-        return text
+        return text[:-2] + "\n"
 
 
 def _response_batches(form: FeedbackForm):
@@ -198,17 +202,28 @@ def _response_batches(form: FeedbackForm):
         after = Q(submitted_at__gte=last_at) & (Q(submitted_at__gt=last_at) | Q(id__gt=last_id))
 
 
-def responses_csv(*, form: FeedbackForm) -> Iterator[str]:
-    """One row per response, one column per question (in the form's order), as CSV text
-    produced batch by batch while it is sent (a StreamingHttpResponse): memory stays flat
-    however many responses the form has."""
+def responses_csv(*, form: FeedbackForm, copy: bool | None = None) -> Iterator[str | bytes]:
+    """One row per response, one column per question (in the form's order), as CSV produced
+    while it is sent (a StreamingHttpResponse): memory stays flat however many responses the
+    form has. PostgreSQL writes the rows itself (export_copy); elsewhere they are written here
+    batch by batch, byte for byte the same (lines end in \\n, as COPY ends them). `copy`
+    chooses the path (default: COPY whenever the database is PostgreSQL)."""
     questions = [(str(q.pk), q) for q in form.questions.all()]
     writer = csv.writer(_Line())
     yield writer.writerow(
         ["response_id", "tester", "email", "cohort", "submitted_at", "updated_at", "completed_at"]
         + [safe_cell(q.label) for _, q in questions]
     )
-    for batch in _response_batches(form):
+    if copy is None:
+        copy = connection.vendor == "postgresql"
+    if copy:
+        yield from copied_rows(form=form, questions=[q for _, q in questions])
+    else:
+        yield from _written_rows(writer, _response_batches(form), questions)
+
+
+def _written_rows(writer, batches, questions: list[tuple[str, Question]]) -> Iterator[str]:
+    for batch in batches:
         yield "".join(
             writer.writerow(
                 [

@@ -133,7 +133,8 @@ class CountingCache:
 
 
 def test_a_request_costs_one_cache_read_and_one_write(monkeypatch, token):
-    """Token and membership counts live in the same entries: one read, one single-key write."""
+    """Token and membership counts live in the same entries: one read, one single-key write
+    (for a request from a new address; see test_token_anomaly_held_counts for the others)."""
     counting = CountingCache(cache)
     monkeypatch.setattr(anomalies, "cache", counting)
     for n in range(5):
