@@ -183,6 +183,9 @@ APPLY_RATE_PER_IP = env("APPLY_RATE_PER_IP", default="10/h")
 APPLY_RATE_PER_ADDRESS = env("APPLY_RATE_PER_ADDRESS", default="3/d")
 # A share request waiting longer than this is overdue (reviewer queue, console service levels).
 REVIEW_SLA_HOURS = env.int("REVIEW_SLA_HOURS", default=24)
+# An approval's public link goes live this many seconds after the decision; until then the
+# reviewer can undo it (0: live at once).
+SHARE_APPROVAL_UNDO_SECONDS = env.int("SHARE_APPROVAL_UNDO_SECONDS", default=10)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
