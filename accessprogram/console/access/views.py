@@ -41,6 +41,7 @@ from .forms import (
     MembershipChangeForm,
     ProgramSettingsForm,
 )
+from .member_status import with_blocks
 
 MEMBERS_PER_PAGE = 50
 
@@ -53,6 +54,11 @@ def _page(request, program):
     members = filters.filter(Membership.objects.filter(program=program))
     blocks = blocks_in_force().filter(program=program).select_related("created_by")
     can_act = policy.can_act_on_program(request.user, program.pk, roles=policy.MANAGER)
+    members_page = Paginator(
+        members.select_related("user", "cohort", "added_by").order_by("user__email", "pk"),
+        MEMBERS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    members_page.object_list = with_blocks(members_page.object_list, program=program)
     return render(
         request,
         "console/program.html",
@@ -61,10 +67,7 @@ def _page(request, program):
             "program": program,
             "blocks": label_blocks(blocks),
             "cohorts": Cohort.objects.filter(program=program),
-            "members": Paginator(
-                members.select_related("user", "cohort", "added_by").order_by("user__email", "pk"),
-                MEMBERS_PER_PAGE,
-            ).get_page(request.GET.get("page")),
+            "members": members_page,
             "filters": filters,
             "cohort_form": CohortForm(),
             "can_act": can_act,
@@ -100,6 +103,7 @@ def member_page(request, slug, membership_id):
     member = get_object_or_404(
         Membership.objects.select_related("user", "cohort"), pk=membership_id, program=program
     )
+    with_blocks([member], program=program)
     tokens = ApiToken.objects.filter(membership=member)
     can_act = policy.can_act_on_program(request.user, program.pk, roles=policy.MANAGER)
     initial = {"role": member.role, "cohort": member.cohort}
