@@ -95,7 +95,15 @@ CONSOLE_PAGES = [
     "/console/finance/{slug}/periods/",
     "/console/finance/{slug}/ledger/",
 ]
-PORTAL_PAGES = ["/", "/tokens/", "/feedback/", "/earnings/", "/review/mine/", "/account/"]
+PORTAL_PAGES = [
+    "/",
+    "/tokens/",
+    "/feedback/",
+    "/earnings/",
+    "/review/mine/",
+    "/account/",
+    "/s/no-such-share-token/",  # the styled 404
+]
 
 OVERFLOW = """() => {
   const width = window.innerWidth;
@@ -148,6 +156,9 @@ def test_no_table_overflows_the_viewport(live_server, browser, demo, width):
         member = Membership.objects.filter(program=demo, user__username="long1").get()
         problems += overflow_problems(
             page, f"{live_server.url}/console/programs/{demo.slug}/members/{member.pk}/"
+        )
+        problems += overflow_problems(
+            page, f"{live_server.url}/console/programs/{demo.slug}/revoke/membership/{member.pk}"
         )
         page.context.clear_cookies()
         page.goto(f"{live_server.url}/accounts/login/")

@@ -71,6 +71,8 @@ class FinalRevocationForm(forms.Form):
         self.expected = expected
         self.fields["confirm_text"].label = f"Type the {what} to confirm"
         self.fields["confirm_text"].help_text = f"Type: {expected}"
+        if what.startswith("tester"):
+            self.fields["message"].label = "Message to the tester"
 
     def clean_confirm_text(self):
         return _typed(self.cleaned_data["confirm_text"], self.expected)
