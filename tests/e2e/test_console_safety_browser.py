@@ -3,6 +3,7 @@ overflows the viewport on a phone (390 px) and none clips its columns at 1366 px
 
 import datetime
 import os
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +14,9 @@ from accessprogram.access.models import AccessBlock, ApiToken
 from accessprogram.access.revocation import block_access
 from accessprogram.access.services import revoke_token
 from accessprogram.audit.services import record
+from accessprogram.compensation.models import LedgerEntry
+from accessprogram.compensation.services import award
+from accessprogram.programs.invitations import invite
 from accessprogram.programs.models import Cohort, Membership, Program
 from factories import GenerationFactory, MembershipFactory, UserFactory, token_for
 
@@ -46,6 +50,17 @@ def demo(transactional_db):
         if n == 2:
             block_access(target=member, kind="revocation", reason="Posted the token publicly")
     revoke_token(token=ApiToken.objects.filter(name__startswith="Laptop").first(), reason="lost")
+    for n, member in enumerate(Membership.objects.filter(program=program, role="tester")):
+        award(
+            membership=member,
+            kind=LedgerEntry.Kind.LICENCE_FEE,
+            amount=Decimal("1250.00"),
+            currency="EUR",
+            idempotency_key=f"browser-test-{n}",
+            memo="Licence fee for the harbour film used in the launch video" * 2,
+        )
+    for n in range(3):
+        invite(program=program, email=f"{LONG}-invited-{n}@example-studio.com", cohort=wave)
     record(action="test.long_detail", target=program, program=program.slug, note=LONG * 3)
     return program
 
@@ -120,8 +135,9 @@ OVERFLOW = """() => {
 }"""
 
 
-def overflow_problems(page, url: str) -> list[str]:
-    page.goto(url)
+def overflow_problems(page, url: str, *, navigate: bool = True) -> list[str]:
+    if navigate:
+        page.goto(url)
     found = page.evaluate(OVERFLOW)
     if shots := os.environ.get("SCREENSHOT_DIR"):  # to look at the pages by eye
         name = url.split("//", 1)[1].split("/", 1)[1].strip("/").replace("/", "_") or "home"
@@ -137,6 +153,23 @@ def overflow_problems(page, url: str) -> list[str]:
         if table["hidden"] > 1:
             problems.append(f"{url}: table '{table['head'].strip()}' hides {table['hidden']} px")
     return problems
+
+
+BAD_CSV = (  # name, email, cohort: both rows refused, with their reasons in the last column
+    f"{LONG},not-an-address,Wave 1 (press and early partners)\n"
+    f"Someone,{LONG}@example-studio.com,No such cohort anywhere in this program\n"
+)
+
+
+def csv_preview_problems(page, program_url: str) -> list[str]:
+    """The invitation CSV preview with its errors column: a POST's answer, checked in place."""
+    page.goto(f"{program_url}/invitations/")
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "testers.csv", "mimeType": "text/csv", "buffer": BAD_CSV.encode()}]
+    )
+    page.get_by_role("button", name="Preview").click()
+    page.get_by_test_id("csv-preview").wait_for()
+    return overflow_problems(page, page.url, navigate=False)
 
 
 @pytest.mark.parametrize("width", [390, 1366])
@@ -160,6 +193,7 @@ def test_no_table_overflows_the_viewport(live_server, browser, demo, width):
         problems += overflow_problems(
             page, f"{live_server.url}/console/programs/{demo.slug}/revoke/membership/{member.pk}"
         )
+        problems += csv_preview_problems(page, f"{live_server.url}/console/programs/{demo.slug}")
         page.context.clear_cookies()
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_login", "artist")
