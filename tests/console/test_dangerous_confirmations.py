@@ -151,3 +151,12 @@ def test_staff_and_other_programs_cannot_reach_the_confirmations(client, program
     assert client.get(other).status_code == 404
     staff = reverse("console:revoke-confirm", args=[program.slug, "membership", reviewer.pk])
     assert client.get(staff).status_code == 404
+
+
+def test_a_paused_program_is_not_paused_twice(client, manager, program):
+    ok = client.post(kill_url(program), {"reason": "leak", "confirm_name": program.name})
+    assert ok.status_code == 302
+    again = client.post(kill_url(program), {"reason": "leak", "confirm_name": program.name})
+    assert again.status_code == 302
+    assert client.get(kill_url(program)).status_code == 302
+    assert AccessBlock.objects.filter(level="program").count() == 1

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accessprogram.access import policy
+from accessprogram.access.blocks import blocks_on
 from accessprogram.access.models import AccessBlock
 from accessprogram.access.revocation import RevocationError, block_access, kill_switch
 from accessprogram.console.permissions import program_for, staff_required
@@ -27,6 +28,9 @@ Kind = AccessBlock.Kind
 @require_http_methods(["GET", "POST"])
 def kill_switch_view(request, slug):
     program = program_for(request.user, slug, roles=policy.MANAGER)
+    if blocks_on(program_id=program.pk).filter(level=Level.PROGRAM).exists():
+        messages.info(request, f"{program.name} is already paused; nothing was changed.")
+        return redirect("console:program", slug=slug)
     form = KillSwitchForm(request.POST or None, program=program)
     if request.method == "POST" and form.is_valid():
         kill_switch(
