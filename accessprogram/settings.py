@@ -188,6 +188,9 @@ APPLY_RATE_PER_ADDRESS = env("APPLY_RATE_PER_ADDRESS", default="3/d")
 REVIEW_SLA_HOURS = env.int("REVIEW_SLA_HOURS", default=24)
 # A blocked tester's appeal is answered within this (the console's appeal queue shows it).
 APPEAL_SLA_HOURS = env.int("APPEAL_SLA_HOURS", default=72)
+# An approval's public link goes live this many seconds after the decision; until then the
+# reviewer can undo it (0: live at once).
+SHARE_APPROVAL_UNDO_SECONDS = env.int("SHARE_APPROVAL_UNDO_SECONDS", default=10)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

@@ -112,7 +112,7 @@ def video(request, public_id):
 def video_status(request, public_id):
     """The status card alone, polled by htmx while the job is queued or rendering."""
     generation = _own_generation(request, public_id)
-    return render(request, "generation/_status.html", _status_context(generation))
+    return render(request, "generation/_status_update.html", _status_context(generation))
 
 
 @tester_view

@@ -169,6 +169,8 @@ class ShareLink(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # The end of the approving reviewer's undo window: the link opens from then on (None: at once).
+    live_from = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -190,7 +192,20 @@ class ShareLink(models.Model):
 
     def is_live(self, now=None) -> bool:
         now = now or timezone.now()
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+        return (
+            self.revoked_at is None
+            and (self.expires_at is None or self.expires_at > now)
+            and not self.in_undo_window(now)
+        )
+
+    def in_undo_window(self, now=None) -> bool:
+        """Approved moments ago: the reviewer may still undo it, and the link does not open."""
+        return self.live_from is not None and self.live_from > (now or timezone.now())
+
+    def undo_seconds_left(self) -> int:
+        if not self.in_undo_window():
+            return 0
+        return max(1, round((self.live_from - timezone.now()).total_seconds()))
 
 
 class Notification(models.Model):

@@ -2,8 +2,9 @@
 review.claims."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -54,6 +55,12 @@ def _check_tester_may_share(*, tester, program_id) -> None:
         raise ReviewError("The program is not open, so no new share requests are taken.")
     if memberships_awaiting_agreement(user=tester).filter(program_id=program_id).exists():
         raise ReviewError("Accept the program's current agreement before sharing outputs.")
+
+
+def _end_of_undo_window(now: datetime) -> datetime | None:
+    """When an approval's public link opens: after the reviewer's undo window (review.undo)."""
+    seconds = settings.SHARE_APPROVAL_UNDO_SECONDS
+    return now + timedelta(seconds=seconds) if seconds > 0 else None
 
 
 def _locked(queryset, pk):
@@ -221,7 +228,10 @@ def decide(
             share_request.status = Status.APPROVED
             share_request.decided_at = now
             link = ShareLink.objects.create(
-                share_request=share_request, created_at=now, expires_at=link_expires_at
+                share_request=share_request,
+                created_at=now,
+                expires_at=link_expires_at,
+                live_from=_end_of_undo_window(now),
             )
         # Otherwise it goes back to the queue for another reviewer.
     elif outcome == Outcome.REJECT:

@@ -32,7 +32,7 @@ def share_state(*, share_request: ShareRequest, request) -> ShareState:
     )
     ready = False
     share_url = ""
-    if link is not None:
+    if link is not None and not link.in_undo_window():
         share_url = request.build_absolute_uri(reverse("share:page", args=[link.token]))
         ready = getattr(share_request, "published_ready", None)
         if ready is None:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("claim", views.claim_next, name="claim-next"),
     path("requests/<int:pk>/", views.request_page, name="request"),
     path("requests/<int:pk>/decide", views.decide, name="decide"),
+    path("requests/<int:pk>/undo-approval", views.undo_approval, name="undo-approval"),
     path("requests/<int:pk>/revoke-approval", views.revoke_approval, name="revoke-approval"),
     path("requests/<int:pk>/used", views.mark_used, name="mark-used"),
     path("requests/<int:pk>/links/<int:link_id>/revoke", views.revoke_link, name="revoke-link"),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accessprogram.access import policy
 from accessprogram.access.staff_views import staff_view
 
-from . import approvals, claims, queue, selectors, services
+from . import approvals, claims, queue, selectors, services, undo
 from .forms import REASON_LABELS, DecisionForm, RevokeForm
 from .models import ShareRequest
 
@@ -109,6 +109,9 @@ def _request_context(request, share_request: ShareRequest, form=None) -> dict:
         "form": form or DecisionForm(),
         "reason_labels": REASON_LABELS,
         "link": selectors.live_link(share_request=share_request),
+        "undo_link": _undo_window_link(share_request)
+        if share_request.status == ShareRequest.Status.APPROVED
+        else None,
         "links": share_request.links.select_related("revoked_by"),
         "can_revoke_approval": policy.can_take_down(request.user, share_request.program_id),
         "can_mark_used": policy.can_mark_used(request.user, share_request.program_id),
@@ -147,11 +150,32 @@ def decide(request, pk):
         else:
             if decided.status == ShareRequest.Status.PENDING:
                 messages.success(request, "Approved; it now waits for a second reviewer.")
+            elif _undo_window_link(decided) is not None:
+                # Stay on the request: its page offers "Undo" until the link opens.
+                return redirect("review:request", pk=decided.pk)
             else:
                 messages.success(request, f"Decided: {decided.get_status_display().lower()}.")
             return redirect("review:queue")
     context = _request_context(request, share_request, form=form)
     return render(request, "review/request.html", context, status=422)
+
+
+def _undo_window_link(share_request: ShareRequest):
+    link = selectors.live_link(share_request=share_request)
+    return link if link is not None and link.in_undo_window() else None
+
+
+@reviewer_required
+@require_POST
+def undo_approval(request, pk):
+    share_request = _request_or_404(request, pk)
+    try:
+        undo.undo_approval(share_request=share_request, reviewer=request.user)
+    except services.ReviewError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Approval undone: the link never opened. Decide again.")
+    return redirect("review:request", pk=pk)
 
 
 def _revoke_form_or_message(request):

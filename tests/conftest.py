@@ -130,6 +130,12 @@ def staff_mfa_not_required(settings):
 
 
 @pytest.fixture(autouse=True)
+def approvals_open_links_at_once(settings):
+    """Approved links open at once; tests/review/test_approval_undo.py covers the undo window."""
+    settings.SHARE_APPROVAL_UNDO_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def no_login_rate_limits(settings):
     """Every test signs in from 127.0.0.1; allauth's per-address limits would trip across
     tests sharing the cache. tests/programs/test_login_rate_limit.py turns them back on."""

@@ -9,6 +9,7 @@ audio track, if any, is copied as it is.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from fractions import Fraction
@@ -73,6 +74,15 @@ def _planes(frame: av.VideoFrame) -> list[np.ndarray]:
     return views
 
 
+def _expected_frames(video, rate) -> int:
+    """How many frames the stream should hold, for progress only (0: unknown)."""
+    if video.frames:
+        return int(video.frames)
+    if video.duration and video.time_base:
+        return int(float(video.duration * video.time_base) * float(rate))
+    return 0
+
+
 def render_rendition(
     *,
     source: str | os.PathLike | BinaryIO,
@@ -80,12 +90,15 @@ def render_rendition(
     payload: int,
     mark: VisibleMark,
     strength: float = 1.0,
+    on_frame: Callable[[int, int], None] | None = None,
 ) -> RenditionFacts:
     """Write the marked rendition of `source` to `destination` and describe it.
 
     `destination` only ever holds a complete file: the encoder writes to a sibling
     ".part" file that is renamed at the end (and removed on any error). Raises
     ValueError for a source that is not a decodable video or an invalid payload.
+    `on_frame(done, total)` is called after each frame (total: the container's frame count,
+    or its duration times its rate; 0 when neither is known).
     """
     if not 0 < payload < 2**32:
         raise ValueError("payload must be in 1 .. 2**32 - 1")
@@ -106,6 +119,7 @@ def render_rendition(
             if width < 2 or height < 2:
                 raise ValueError("the source video has no picture size")
             rate = video.average_rate or video.guessed_rate or DEFAULT_RATE
+            total = _expected_frames(video, rate)
             overlay = Overlay(mark, width, height)
             audio = source_file.streams.audio[0] if source_file.streams.audio else None
             with av.open(partial, "w", format="mp4", options={"movflags": "+faststart"}) as output:
@@ -136,6 +150,8 @@ def render_rendition(
                         last_end = max(last_end, float((marked.pts + step) * marked.time_base))
                         output.mux(stream.encode(marked))
                         frames += 1
+                        if on_frame is not None:
+                            on_frame(frames, max(total, frames))
                 output.mux(stream.encode(None))  # flush frames still buffered in the encoder
             if frames == 0:
                 raise ValueError("the source video has no frames")

@@ -1,4 +1,5 @@
-// Reviewer keyboard shortcuts: a = approve, r = reject (focuses the reason), n = claim next.
+// Reviewer keyboard shortcuts: a = approve (the link opens after the undo window), r = reject
+// (focuses the reason), n = claim next, u = undo an approval while its window lasts.
 // Inactive while typing in a field and when a modifier key is held, so they never eat text
 // or browser shortcuts.
 (() => {
@@ -27,6 +28,7 @@
       return true;
     },
     n: () => click("claim-next"),
+    u: () => click("undo-approval"),
   };
 
   const startLeaseCountdown = () => {
@@ -44,6 +46,21 @@
     tick();
   };
 
+  // The undo window after an approval: count down, then show the page as it is (link live).
+  const startUndoCountdown = () => {
+    const window_ = document.querySelector("[data-undo-seconds]");
+    if (!window_) return;
+    const shown = window_.querySelector(".undo-countdown");
+    const ends = Date.now() + Number(window_.dataset.undoSeconds) * 1000;
+    const tick = () => {
+      const left = Math.max(0, Math.ceil((ends - Date.now()) / 1000));
+      shown.textContent = `${left} s`;
+      if (left > 0) window.setTimeout(tick, 250);
+      else window.location.reload();
+    };
+    tick();
+  };
+
   document.addEventListener("keydown", (event) => {
     if (event.defaultPrevented || event.repeat) return;
     if (event.ctrlKey || event.metaKey || event.altKey || event.shiftKey) return;
@@ -54,7 +71,9 @@
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", startLeaseCountdown);
+    document.addEventListener("DOMContentLoaded", startUndoCountdown);
   } else {
     startLeaseCountdown();
+    startUndoCountdown();
   }
 })();

@@ -27,7 +27,7 @@ def manager(client, program):
 
 
 def pause(client, program, **extra):
-    data = {"reason": "token leaked in a public demo", "confirm": "on", **extra}
+    data = {"reason": "token leaked in a public demo", "confirm_name": program.name, **extra}
     return client.post(reverse("console:kill-switch", args=[program.slug]), data)
 
 
@@ -35,7 +35,9 @@ def test_the_kill_switch_needs_confirmation_and_a_reason(client, manager, progra
     response = client.post(reverse("console:kill-switch", args=[program.slug]), {"reason": "x"})
     assert response.status_code == 422
     assert "This field is required." in response.content.decode()
-    response = client.post(reverse("console:kill-switch", args=[program.slug]), {"confirm": "on"})
+    response = client.post(
+        reverse("console:kill-switch", args=[program.slug]), {"confirm_name": program.name}
+    )
     assert response.status_code == 422
     assert not AccessBlock.objects.exists()
     assert api_status(token).status_code == 200
@@ -97,8 +99,8 @@ def test_a_cohort_block_from_the_console(client, manager, program):
     secret = token_for(MembershipFactory(program=program, cohort=wave))
     outside = token_for(MembershipFactory(program=program))
     client.post(
-        reverse("console:block", args=[program.slug]),
-        {"level": "cohort", "target_id": wave.pk, "kind": "revocation", "reason": "wave ended"},
+        reverse("console:revoke-confirm", args=[program.slug, "cohort", wave.pk]),
+        {"reason": "wave ended", "confirm_text": "Wave 1"},
     )
     assert api_status(secret).status_code == 403
     assert api_status(outside).status_code == 200

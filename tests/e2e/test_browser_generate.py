@@ -31,6 +31,7 @@ STATUS_RECORDER = """
       progress: text("[data-testid=progress]"),
       player: card.querySelector("video[data-testid=player]") !== null,
       preparing: card.querySelector("[data-testid=preview-preparing]") !== null,
+      previewProgress: text("[data-testid=preview-progress]"),
     };
     const last = window.__statusLog[window.__statusLog.length - 1];
     if (!last || JSON.stringify(last) !== JSON.stringify(entry)) window.__statusLog.push(entry);
@@ -84,6 +85,8 @@ def test_generate_watch_progress_and_play_the_video(
         lambda frame: frame == page.main_frame and navigations.append(frame.url),
     )
 
+    expect(page.get_by_text("Your video is queued.")).to_be_visible()
+    expect(page.get_by_test_id("share-panel")).to_have_count(0)  # nothing to share yet
     first = page.evaluate("window.__statusLog[0]")
     assert first["status"] in ("queued", "in_progress"), first
     assert first["position"] is not None or first["progress"] is not None, first
@@ -91,6 +94,9 @@ def test_generate_watch_progress_and_play_the_video(
     player = page.locator("#video-status video[data-testid=player]")
     expect(player).to_be_visible(timeout=RENDER_TIMEOUT_MS)
     expect(page.locator("#video-status [data-status]")).to_have_text("Completed")
+    # Without a reload: the share panel appeared and the "queued" message went away.
+    expect(page.get_by_test_id("share-panel")).to_be_visible()
+    expect(page.get_by_text("Your video is queued.")).to_have_count(0)
 
     # The card changed in place: same URL, same document, no navigation since landing.
     assert page.url == detail_url
@@ -102,13 +108,19 @@ def test_generate_watch_progress_and_play_the_video(
     # prepared (the worker marks, re-encodes and signs it), then swapped in the player.
     preparing = [i for i, e in enumerate(log) if e["preparing"]]
     assert preparing, log
-    assert all(log[i]["status"] == "completed" and not log[i]["player"] for i in preparing), log
+    # That phase is named as such ("Preparing preview", not "Completed") with its own progress.
+    assert all(
+        log[i]["status"] == "preparing_preview" and not log[i]["player"] for i in preparing
+    ), log
+    assert all(log[i]["previewProgress"] is not None for i in preparing), log
     assert log[-1]["player"] and not log[-1]["preparing"], log
     assert statuses[-1] == "completed", log
-    assert set(statuses) <= {"queued", "in_progress", "completed"}, log
+    assert set(statuses) <= {"queued", "in_progress", "preparing_preview", "completed"}, log
     assert "in_progress" in statuses, log  # seen live, between queued and completed
     progress = [int(e["progress"].rstrip("%")) for e in log if e["progress"] is not None]
     assert progress == sorted(progress), log
+    # The engine's progress is relayed: the figure moves during the run, not 0% throughout.
+    assert len(set(progress)) > 1 and max(progress) > 0, log
     assert Generation.objects.get(public_id=public_id).status == Generation.Status.COMPLETED
 
     assert player.get_attribute("src") == f"/videos/{public_id}/media"

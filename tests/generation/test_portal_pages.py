@@ -331,11 +331,22 @@ def test_the_status_partial_says_the_preview_is_being_prepared(
     completed(mine, preview=False)
     with django_capture_on_commit_callbacks() as callbacks:
         page = browser.get(f"/videos/{mine.public_id}/status").content.decode()
-    assert "Preparing your watermarked preview…" in page
+    assert "Preparing your watermarked preview: " in page
     assert "hx-get" in page  # keeps polling until the preview is ready
     assert "<video" not in page
     assert len(callbacks) == 1  # a video finished before previews existed gets one now
     assert mine.renditions.get().status == "pending"
+
+
+def test_the_preview_phase_is_named_and_shows_its_own_progress(browser, mine, media_root):
+    completed(mine, preview=False)
+    browser.get(f"/videos/{mine.public_id}/status")  # requests the preview
+    mine.renditions.update(progress=45)
+    page = browser.get(f"/videos/{mine.public_id}/status").content.decode()
+    assert 'data-status="preparing_preview"' in page
+    assert "Completed" not in page  # not before the tester can watch it
+    assert '<strong data-testid="preview-progress">45%</strong>' in page
+    assert 'id="share-panel-slot" hx-swap-oob="true"' in page  # the panel follows live
 
 
 def test_media_of_a_queued_video_is_404(browser, mine):

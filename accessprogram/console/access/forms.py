@@ -21,16 +21,61 @@ class KillSwitchForm(forms.Form):
         label="Expected back (UTC)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
-    confirm = forms.BooleanField(
-        label="I understand every tester of this program loses access now "
-        "and their running jobs stop."
+    confirm_name = forms.CharField(
+        max_length=200,
+        label="Type the program's name to confirm",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expected_name = program.name
+        self.fields["confirm_name"].help_text = f"Type: {program.name}"
+
+    def clean_confirm_name(self):
+        return _typed(self.cleaned_data["confirm_name"], self.expected_name)
 
     def clean_expected_back_at(self):
         value = self.cleaned_data["expected_back_at"]
         if value is not None and value <= timezone.now():
             raise forms.ValidationError("The expected return must lie in the future.")
         return value
+
+
+def _typed(value: str, expected: str) -> str:
+    """The typed confirmation when it is exactly `expected` (surrounding spaces aside)."""
+    if value.strip() != expected.strip():
+        raise forms.ValidationError(
+            f"That does not match. Type “{expected}” exactly; nothing was changed."
+        )
+    return value
+
+
+class FinalRevocationForm(forms.Form):
+    """A final revocation of a tester or a cohort: confirmed by typing who or what it ends."""
+
+    reason = forms.CharField(max_length=500, help_text="For the audit log and the team.")
+    message = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Message to the testers",
+        help_text="Shown on their pages and API errors. Leave empty for a standard message.",
+    )
+    confirm_text = forms.CharField(
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, expected: str, what: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expected = expected
+        self.fields["confirm_text"].label = f"Type the {what} to confirm"
+        self.fields["confirm_text"].help_text = f"Type: {expected}"
+        if what.startswith("tester"):
+            self.fields["message"].label = "Message to the tester"
+
+    def clean_confirm_text(self):
+        return _typed(self.cleaned_data["confirm_text"], self.expected)
 
 
 class BlockForm(forms.Form):

@@ -16,7 +16,6 @@ from accessprogram.access.models import AccessBlock, ApiToken
 from accessprogram.access.revocation import (
     RevocationError,
     block_access,
-    kill_switch,
     lift_block,
     resume_program,
 )
@@ -38,20 +37,28 @@ from accessprogram.programs.services import (
 from .forms import (
     BlockForm,
     CohortForm,
-    KillSwitchForm,
     MemberFilterForm,
     MembershipChangeForm,
     ProgramSettingsForm,
 )
+from .member_status import with_blocks
 
 MEMBERS_PER_PAGE = 50
 
+# Final revocations at these levels need their own confirmation page (confirm_views).
+CONFIRMED_LEVELS = (AccessBlock.Level.MEMBERSHIP, AccessBlock.Level.COHORT)
 
-def _page(request, program, *, kill_form=None, status=200):
+
+def _page(request, program):
     filters = MemberFilterForm(request.GET, program=program)
     members = filters.filter(Membership.objects.filter(program=program))
     blocks = blocks_in_force().filter(program=program).select_related("created_by")
     can_act = policy.can_act_on_program(request.user, program.pk, roles=policy.MANAGER)
+    members_page = Paginator(
+        members.select_related("user", "cohort", "added_by").order_by("user__email", "pk"),
+        MEMBERS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    members_page.object_list = with_blocks(members_page.object_list, program=program)
     return render(
         request,
         "console/program.html",
@@ -60,16 +67,11 @@ def _page(request, program, *, kill_form=None, status=200):
             "program": program,
             "blocks": label_blocks(blocks),
             "cohorts": Cohort.objects.filter(program=program),
-            "members": Paginator(
-                members.select_related("user", "cohort", "added_by").order_by("user__email", "pk"),
-                MEMBERS_PER_PAGE,
-            ).get_page(request.GET.get("page")),
+            "members": members_page,
             "filters": filters,
-            "kill_form": kill_form or KillSwitchForm(),
             "cohort_form": CohortForm(),
             "can_act": can_act,
         },
-        status=status,
     )
 
 
@@ -101,6 +103,7 @@ def member_page(request, slug, membership_id):
     member = get_object_or_404(
         Membership.objects.select_related("user", "cohort"), pk=membership_id, program=program
     )
+    with_blocks([member], program=program)
     tokens = ApiToken.objects.filter(membership=member)
     can_act = policy.can_act_on_program(request.user, program.pk, roles=policy.MANAGER)
     initial = {"role": member.role, "cohort": member.cohort}
@@ -115,24 +118,6 @@ def member_page(request, slug, membership_id):
             "change_form": MembershipChangeForm(initial=initial, program=program),
         },
     )
-
-
-@staff_required
-@require_POST
-def kill_switch_view(request, slug):
-    program = _acting_program(request, slug)
-    form = KillSwitchForm(request.POST)
-    if not form.is_valid():
-        return _page(request, program, kill_form=form, status=422)
-    kill_switch(
-        program=program,
-        reason=form.cleaned_data["reason"],
-        message=form.cleaned_data["message"],
-        expected_back_at=form.cleaned_data["expected_back_at"],
-        actor=request.user,
-    )
-    messages.warning(request, f"{program.name} is paused. Every tester lost access just now.")
-    return redirect("console:program", slug=slug)
 
 
 @staff_required
@@ -169,6 +154,12 @@ def block_view(request, slug):
     if data is None:
         return redirect("console:program", slug=slug)
     target = _target(program, data["level"], data["target_id"])
+    if data["kind"] == AccessBlock.Kind.REVOCATION and data["level"] in CONFIRMED_LEVELS:
+        # A final revocation of a tester or a cohort is typed out on its own page.
+        messages.error(request, "Nothing was changed yet: confirm the final revocation here.")
+        return redirect(
+            "console:revoke-confirm", slug=slug, level=data["level"], target_id=target.pk
+        )
     if isinstance(target, Membership) and target.role != Membership.Role.TESTER:
         # Staff are suspended by changing their role or status, by an admin, not by a block.
         messages.error(request, "Nothing was changed: access blocks apply to testers only.")

@@ -15,9 +15,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accessprogram.access import policy
+from accessprogram.access.models import AccessBlock
 from accessprogram.access.staff_views import staff_view
+from accessprogram.accounts.models import User
 from accessprogram.audit.models import AuditRecord
 from accessprogram.audit.verify import verify_chain
+from accessprogram.programs.models import Membership
+
+from .describe import describe
 
 PAGE_SIZE = 50
 
@@ -27,6 +32,12 @@ class AuditFilterForm(forms.Form):
     target_type = forms.ChoiceField(required=False, label="Target type")
     actor = forms.CharField(
         required=False, max_length=254, label="Actor", help_text="Email or username"
+    )
+    target = forms.CharField(
+        required=False,
+        max_length=254,
+        label="Object",
+        help_text="An e-mail address, or a record's object (follow its link)",
     )
     date_from = forms.DateField(
         required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
@@ -60,6 +71,8 @@ class AuditFilterForm(forms.Form):
             records = records.filter(
                 Q(actor__email__iexact=actor) | Q(actor__username__iexact=actor)
             )
+        if target := data["target"].strip():
+            records = records.filter(_about(target))
         # Whole days in the site's time zone; a range on occurred_at keeps its index usable.
         if data["date_from"]:
             records = records.filter(occurred_at__gte=_start_of(data["date_from"]))
@@ -67,6 +80,32 @@ class AuditFilterForm(forms.Form):
             next_day = data["date_to"] + datetime.timedelta(days=1)
             records = records.filter(occurred_at__lt=_start_of(next_day))
         return records
+
+
+def _about(target: str) -> Q:
+    """Records about one object: `type:id` as the log's links give it, or a person's e-mail
+    (their memberships, their account, and the blocks on their memberships)."""
+    if "@" not in target:
+        target_type, _, target_id = target.rpartition(":")
+        return Q(target_type=target_type, target_id=target_id)
+    memberships = [
+        str(pk)
+        for pk in Membership.objects.filter(user__email__iexact=target).values_list("pk", flat=True)
+    ]
+    users = [
+        str(pk) for pk in User.objects.filter(email__iexact=target).values_list("pk", flat=True)
+    ]
+    blocks = [
+        str(pk)
+        for pk in AccessBlock.objects.filter(
+            level=AccessBlock.Level.MEMBERSHIP, target_id__in=[int(m) for m in memberships]
+        ).values_list("pk", flat=True)
+    ]
+    return (
+        Q(target_type="programs.membership", target_id__in=memberships)
+        | Q(target_type="accounts.user", target_id__in=users)
+        | Q(target_type="access.accessblock", target_id__in=blocks)
+    )
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
@@ -93,8 +132,14 @@ def audit_log(request):
     # Walking the whole chain costs a full read of the log: only when asked.
     verify = request.GET.get("verify") and policy.reads_whole_audit_log(request.user)
     verification = verify_chain() if verify else None
+    entries = list(page.object_list)
     return render(
         request,
         "console/audit.html",
-        {"form": form, "page": page, "verification": verification},
+        {
+            "form": form,
+            "page": page,
+            "rows": list(zip(entries, describe(entries), strict=True)),
+            "verification": verification,
+        },
     )

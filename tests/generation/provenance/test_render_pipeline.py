@@ -190,3 +190,16 @@ def test_payload_outside_the_id_space_is_refused_before_any_work(tmp_path, paylo
             payload=payload,
             mark=MARK,
         )
+
+
+def test_each_frame_reports_progress_against_the_expected_count(clip_720p, tmp_path):
+    seen: list[tuple[int, int]] = []
+    render_rendition(
+        source=clip_720p,
+        destination=tmp_path / "out.mp4",
+        payload=PAYLOAD,
+        mark=MARK,
+        on_frame=lambda done, total: seen.append((done, total)),
+    )
+    assert [done for done, _ in seen] == list(range(1, 97))
+    assert {total for _, total in seen} == {96}
