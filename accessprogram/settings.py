@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accessprogram.access.context_processors.access_notices",
+                "accessprogram.programs.context_processors.agreement_notices",
                 "accessprogram.console.context_processors.console_access",
             ],
         },
