@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accessprogram.access import landing
 from accessprogram.access import views as access_views
 from accessprogram.access.staff_views import staff_admin_urls
 from accessprogram.programs.view_access import public_view
@@ -12,6 +13,7 @@ admin.site.login = public_view(secure_admin_login(admin.site.login))
 
 urlpatterns = [
     path("accounts/", include("allauth.urls")),
+    path("welcome", landing.after_sign_in, name="after-sign-in"),
     path("tokens/", access_views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke", access_views.revoke, name="token-revoke"),
     path("", include("accessprogram.programs.urls")),
