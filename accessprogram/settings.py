@@ -96,6 +96,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accessprogram.access.context_processors.access_notices",
+                "accessprogram.access.context_processors.navigation",
+                "accessprogram.programs.context_processors.agreement_notices",
                 "accessprogram.console.context_processors.console_access",
             ],
         },
@@ -149,7 +151,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "portal:home"
+LOGIN_REDIRECT_URL = "after-sign-in"  # the page of one's role (access.policy.landing_page)
 LOGOUT_REDIRECT_URL = "account_login"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

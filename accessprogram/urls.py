@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accessprogram.access import notice_views
+from accessprogram.access import landing
 from accessprogram.access import views as access_views
 from accessprogram.access.staff_views import staff_admin_urls
 from accessprogram.programs.view_access import public_view
@@ -19,6 +20,7 @@ urlpatterns = [
     path("v1/", include("accessprogram.feedback.api.urls")),
     path("v1/", include("accessprogram.webhooks.api.urls")),
     path("accounts/", include("allauth.urls")),
+    path("welcome", landing.after_sign_in, name="after-sign-in"),
     path("tokens/", access_views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke", access_views.revoke, name="token-revoke"),
     path("notices/", notice_views.notices, name="block-notices"),

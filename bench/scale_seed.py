@@ -75,7 +75,9 @@ def seed(testers: int) -> dict:
     )
     portal = members[0]  # the tester whose portal pages are fetched: T/2 generations
     v1, v2 = (
-        Agreement.objects.create(program=program, version=v, text=f"v{v}", published_at=now)
+        Agreement.objects.create(
+            program=program, version=v, text=f"v{v}", published_at=now, required_from=now
+        )
         for v in (1, 2)
     )
     bulk(AgreementAcceptance, (AgreementAcceptance(user=u, agreement=v1) for u in users))

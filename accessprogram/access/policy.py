@@ -310,3 +310,27 @@ def decider_label(*, user, program_id: int) -> str:
     if role in _DECIDER_LABELS:
         return _DECIDER_LABELS[role]
     return "A platform administrator" if user.is_staff else "The organisers"
+
+
+# --- Where one lands after signing in ----------------------------------------------------------
+
+# The first of these a user's acting memberships match decides their landing page (URL names):
+# who runs a program lands on its console, a reviewer on the queue, finance on the money.
+LANDINGS = (
+    (MANAGER, "console:dashboard"),
+    (frozenset({Role.REVIEWER}), "review:queue"),
+    (frozenset({Role.FINANCE}), "console:finance"),
+)
+TESTER_LANDING = "portal:home"
+
+
+def landing_page(user) -> str:
+    """The URL name `user` is sent to after signing in: by staff role, else the tester's
+    Generate page. One query."""
+    if user.is_superuser:
+        return "console:dashboard"
+    roles = set(staff_memberships(user).values_list("role", flat=True))
+    for role_set, page in LANDINGS:
+        if roles & role_set:
+            return page
+    return TESTER_LANDING

@@ -50,6 +50,7 @@ def _token_with_access_facts(*, digest: str, now: datetime) -> QuerySet[ApiToken
             pending_agreement_version=pending_agreement_version(
                 program_id=OuterRef("membership__program_id"),
                 user_id=OuterRef("membership__user_id"),
+                now=now,
             ),
         )
         .filter(digest=digest)

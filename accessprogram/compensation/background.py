@@ -13,6 +13,7 @@ from accessprogram.programs.models import Program
 
 from .models import PayoutPeriod
 from .money import CompensationError
+from .payouts import refuse_unless_ended
 
 
 def period_subject(period: PayoutPeriod) -> str:
@@ -28,6 +29,7 @@ def queue_period_close(*, period: PayoutPeriod, actor) -> tuple[BackgroundOperat
 
     if period.is_closed:
         raise CompensationError(f"The period {period.start} to {period.end} is already closed.")
+    refuse_unless_ended(period)  # refused here too, not only once the task runs
     return start_operation(
         kind=BackgroundOperation.Kind.PAYOUT_CLOSE,
         program=period.program,

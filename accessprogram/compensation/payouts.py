@@ -34,7 +34,7 @@ from .bulk import (
 from .ledger import write_entry
 from .models import LedgerEntry, Payout, PayoutBatch, PayoutItem, PayoutPeriod
 from .money import CompensationError, from_cents, to_money
-from .rules import event_key, frozen_by_close, months_ending_in, utc_today
+from .rules import event_key, frozen_by_close, months_ending_in, period_has_ended
 from .stipends import stipend_card, write_stipends
 from .topups import top_up_currency, write_top_ups
 
@@ -146,16 +146,20 @@ class CloseStage:
 CLOSE_STAGES = ("Paying stipends", "Writing minimum-rate top-ups", "Freezing payout lines")
 
 
+def refuse_unless_ended(period: PayoutPeriod) -> None:
+    if not period_has_ended(period_end=period.end):
+        raise CompensationError(
+            f"The period runs until {period.end}: close it once that day is over."
+        )
+
+
 def _closable(period: PayoutPeriod) -> PayoutPeriod:
     """The period, locked with its program, if it can be closed now; CompensationError if not."""
     _lock_program(period.program)
     period = PayoutPeriod.objects.select_for_update().get(pk=period.pk)
     if period.is_closed:
         raise CompensationError(f"The period {period.start} to {period.end} is already closed.")
-    if period.end >= utc_today():
-        raise CompensationError(
-            f"The period runs until {period.end}: close it once that day is over."
-        )
+    refuse_unless_ended(period)
     earlier_open = PayoutPeriod.objects.filter(
         program=period.program, status=PayoutPeriod.Status.OPEN, end__lt=period.start
     ).first()

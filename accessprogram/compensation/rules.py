@@ -32,6 +32,12 @@ def utc_today() -> datetime.date:
     return timezone.now().astimezone(datetime.UTC).date()
 
 
+def period_has_ended(*, period_end: datetime.date, today: datetime.date | None = None) -> bool:
+    """A period can be closed once its last day is over (in UTC): before that, earnings of its
+    last day may still arrive."""
+    return period_end < (today or utc_today())
+
+
 def period_bounds(
     *, period_start: datetime.date, period_end: datetime.date
 ) -> tuple[datetime.datetime, datetime.datetime]:

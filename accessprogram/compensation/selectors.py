@@ -28,6 +28,16 @@ def current_rate_card(*, program: Program, at: datetime.datetime | None = None) 
     )
 
 
+def upcoming_rate_card(*, program: Program, at: datetime.datetime | None = None) -> RateCard | None:
+    """The next version to take effect after `at` (now by default), if one is published."""
+    at = at or timezone.now()
+    return (
+        RateCard.objects.filter(program=program, effective_from__gt=at)
+        .order_by("effective_from", "version")
+        .first()
+    )
+
+
 def sum_amounts(entries: QuerySet) -> Decimal:
     """Exact sum of `entries`' amounts.
 

@@ -191,55 +191,6 @@ class Membership(models.Model):
         return cohort_limit if cohort_limit is not None else self.program.running_jobs_per_tester
 
 
-class Agreement(models.Model):
-    """One published version of a program's terms (NDA). The highest version is the current one."""
-
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="agreements")
-    version = models.PositiveIntegerField()
-    title = models.CharField(max_length=200, default="Program agreement")
-    text = models.TextField()
-    published_at = models.DateTimeField()
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["program", "-version"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["program", "version"], name="agreement_version_unique_in_program"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(version__gte=1), name="agreement_version_positive"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.program} agreement v{self.version}"
-
-
-class AgreementAcceptance(models.Model):
-    """Who accepted which version, when, and from which address. Never updated."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agreement_acceptances"
-    )
-    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="acceptances")
-    accepted_at = models.DateTimeField(auto_now_add=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-accepted_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["agreement", "user"], name="one_acceptance_per_agreement_and_user"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.user} accepted {self.agreement}"
-
-
 class InvitationQuerySet(models.QuerySet):
     def live(self):
         """Sent or opened, not yet past their expiry: the ones that can still be accepted."""
@@ -394,3 +345,7 @@ class TesterProfile(models.Model):
 
     def __str__(self):
         return self.display_name
+
+
+# Agreements live in their own module; imported here so Django registers them with this app.
+from .agreement_models import Agreement, AgreementAcceptance, AgreementDraft  # noqa: E402, F401

@@ -1,5 +1,6 @@
 """Writes for programs: agreements (and, in invitations.py, invitations)."""
 
+from datetime import timedelta
 from zoneinfo import available_timezones
 
 from django.db import IntegrityError, transaction
@@ -8,19 +9,54 @@ from django.utils import timezone
 
 from accessprogram.audit.services import record
 
-from .models import Agreement, AgreementAcceptance, Cohort, Membership, Program, TesterProfile
+from .models import (
+    Agreement,
+    AgreementAcceptance,
+    AgreementDraft,
+    Cohort,
+    Membership,
+    Program,
+    TesterProfile,
+)
 
 
 class OnboardingError(Exception):
     """Bad input for an onboarding step; the message is shown to the person as it is."""
 
 
+# A grace period longer than this is a second program, not a notice period.
+MAX_GRACE_DAYS = 90
+
+
 @transaction.atomic
-def publish_agreement(*, program: Program, text: str, title: str = "", actor=None) -> Agreement:
-    """Publish the next version of the program's agreement; every tester must accept it anew."""
+def save_agreement_draft(*, program: Program, text: str, title: str = "", actor=None):
+    """Write the program's next agreement version as a draft, to preview before publishing."""
     text = text.strip()
     if not text:
         raise OnboardingError("The agreement text is empty.")
+    draft, _ = AgreementDraft.objects.update_or_create(
+        program=program,
+        defaults={"title": title.strip() or "Program agreement", "text": text, "updated_by": actor},
+    )
+    record(action="agreement.draft", target=draft, actor=actor, program=program.slug)
+    return draft
+
+
+@transaction.atomic
+def publish_agreement(
+    *, program: Program, text: str, title: str = "", actor=None, grace_days: int = 0, now=None
+) -> Agreement:
+    """Publish the next version of the program's agreement; every tester must accept it anew.
+
+    With `grace_days`, the version binds only that many days later: until then testers keep
+    the access the previous version gave them, see a banner and get an email. The program's
+    draft, if any, is used up."""
+    text = text.strip()
+    if not text:
+        raise OnboardingError("The agreement text is empty.")
+    if not 0 <= grace_days <= MAX_GRACE_DAYS:
+        raise OnboardingError(f"The grace period is 0 to {MAX_GRACE_DAYS} days.")
+    now = now or timezone.now()
     # Lock the program row so two publishers cannot pick the same version number.
     Program.objects.select_for_update().filter(pk=program.pk).first()
     latest = Agreement.objects.filter(program=program).aggregate(v=Max("version"))["v"] or 0
@@ -29,17 +65,42 @@ def publish_agreement(*, program: Program, text: str, title: str = "", actor=Non
         version=latest + 1,
         title=title.strip() or "Program agreement",
         text=text,
-        published_at=timezone.now(),
+        published_at=now,
+        required_from=now + timedelta(days=grace_days),
         published_by=actor,
     )
+    AgreementDraft.objects.filter(program=program).delete()
     record(
         action="agreement.publish",
         target=agreement,
         actor=actor,
         program=program.slug,
         version=agreement.version,
+        grace_days=grace_days,
+        required_from=agreement.required_from.isoformat(),
     )
+    from .tasks import send_agreement_notices  # tasks imports this module
+
+    transaction.on_commit(lambda: send_agreement_notices.delay(agreement.pk))
     return agreement
+
+
+@transaction.atomic
+def discard_agreement_draft(*, program: Program, actor=None) -> None:
+    draft = AgreementDraft.objects.filter(program=program).first()
+    if draft is not None:
+        record(action="agreement.draft_discard", target=draft, actor=actor, program=program.slug)
+        draft.delete()
+
+
+def publish_draft(*, program: Program, actor=None, grace_days: int = 0) -> Agreement:
+    """Publish the program's draft as its next version (see publish_agreement)."""
+    draft = AgreementDraft.objects.filter(program=program).first()
+    if draft is None:
+        raise OnboardingError("There is no draft to publish; write one first.")
+    return publish_agreement(
+        program=program, text=draft.text, title=draft.title, actor=actor, grace_days=grace_days
+    )
 
 
 def accept_agreement(*, user, agreement: Agreement, ip_address: str | None) -> AgreementAcceptance:

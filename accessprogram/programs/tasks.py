@@ -2,7 +2,7 @@ from celery import shared_task
 
 from . import emails
 from .invitations import mint_link_secret
-from .models import Application
+from .models import Agreement, Application
 
 
 @shared_task(ignore_result=True)
@@ -21,3 +21,11 @@ def send_decline_email(application_id: int) -> None:
     )
     if application is not None:
         emails.send_decline(application=application)
+
+
+@shared_task(ignore_result=True)
+def send_agreement_notices(agreement_id: int) -> None:
+    """Tell the program's testers about a new agreement version and when it binds."""
+    agreement = Agreement.objects.select_related("program").filter(pk=agreement_id).first()
+    if agreement is not None:
+        emails.send_agreement_notices(agreement=agreement)

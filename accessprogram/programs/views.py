@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -68,6 +69,12 @@ def agreement(request, slug):
             "program": program,
             "agreement": current,
             "accepted": accepted,
+            # accepting an earlier version still gives access until this one binds
+            "in_grace": accepted is None
+            and current.required_from > timezone.now()
+            and not selectors.memberships_awaiting_agreement(user=request.user)
+            .filter(program=program)
+            .exists(),
             "next": _safe_next(request) or "",
         },
     )

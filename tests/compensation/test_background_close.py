@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accessprogram.compensation import background
 from accessprogram.compensation.models import LedgerEntry, Payout, PayoutPeriod, TimeLog
+from accessprogram.compensation.money import CompensationError
 from accessprogram.compensation.payouts import CloseStage, close_period_in_stages, open_period
 from accessprogram.compensation.services import (
     approve_time_log,
@@ -113,16 +114,29 @@ def test_a_close_that_died_half_way_finishes_on_retry_without_paying_twice(perio
 def test_a_refused_close_fails_with_its_reason_and_can_be_asked_again(
     program, staff, finance, today
 ):
-    running = open_period(
-        program=program, start=today, end=today, minimum_hourly_rate=0, actor=staff
-    )
-    operation, _ = background.queue_period_close(period=running, actor=finance.user)
+    yesterday = today - datetime.timedelta(days=1)
+    open_period(program=program, start=yesterday, end=yesterday, minimum_hourly_rate=0, actor=staff)
+    earlier = today - datetime.timedelta(days=5)
+    open_period(program=program, start=earlier, end=earlier, minimum_hourly_rate=0, actor=staff)
+    later = PayoutPeriod.objects.get(program=program, start=yesterday)
+    operation, _ = background.queue_period_close(period=later, actor=finance.user)
     run_period_close(operation.pk)
     operation.refresh_from_db()
     assert operation.status == BackgroundOperation.Status.FAILED
-    assert "close it once that day is over" in operation.error
-    again, started = background.queue_period_close(period=running, actor=finance.user)
+    assert "Close the earlier period" in operation.error
+    again, started = background.queue_period_close(period=later, actor=finance.user)
     assert started and again.pk != operation.pk
+
+
+def test_a_period_that_has_not_ended_is_refused_before_anything_is_queued(
+    program, staff, finance, today
+):
+    running = open_period(
+        program=program, start=today, end=today, minimum_hourly_rate=0, actor=staff
+    )
+    with pytest.raises(CompensationError, match="close it once that day is over"):
+        background.queue_period_close(period=running, actor=finance.user)
+    assert not BackgroundOperation.objects.exists()
 
 
 def test_the_progress_fragment_polls_while_live_and_reloads_when_done(

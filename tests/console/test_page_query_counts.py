@@ -87,7 +87,10 @@ def test_the_status_filter_finds_old_invitations_behind_many_newer_ones(admin_cl
 
 
 def test_agreements_page_after_a_new_version(admin_client, program):
-    Agreement.objects.create(program=program, version=1, text="v1", published_at=timezone.now())
+    now = timezone.now()
+    Agreement.objects.create(
+        program=program, version=1, text="v1", published_at=now, required_from=now
+    )
     url = f"/console/programs/{program.slug}/agreements/"
     assert_flat(admin_client, url, lambda n: add_testers_in_new_cohorts(program, n))
 

@@ -64,13 +64,14 @@ def page(browser_context):
 
 @pytest.fixture
 def sign_in(page, live_server):
-    """Sign in through the real login form; returns once the portal home has loaded."""
+    """Sign in through the real login form; returns once the page the user lands on (a tester's
+    portal home by default) has loaded."""
 
-    def sign_in(user, password: str = FACTORY_PASSWORD):
+    def sign_in(user, password: str = FACTORY_PASSWORD, lands_on: str = "/"):
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_login", user.username)
         page.fill("#id_password", password)
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{live_server.url}/")
+        page.wait_for_url(f"{live_server.url}{lands_on}")
 
     return sign_in

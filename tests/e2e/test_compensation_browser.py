@@ -48,8 +48,8 @@ def sign_in_with_totp(page, base_url, user):
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
     page.fill("#id_code", format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30)))
-    page.get_by_role("button", name="Sign In", exact=True).click()
-    page.wait_for_url(f"{base_url}/")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url(lambda url: "/accounts/" not in url)  # the landing page of their role
 
 
 def test_a_tester_is_paid_and_reads_the_statement(

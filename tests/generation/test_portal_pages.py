@@ -103,7 +103,8 @@ def test_the_login_page_signs_a_tester_in(client, tester):
         "/accounts/login/", {"login": tester.user.username, "password": PASSWORD}
     )
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/welcome"  # the landing of one's role: a tester's is /
+    assert client.get("/welcome")["Location"] == "/"
     assert client.get("/").status_code == 200
 
 

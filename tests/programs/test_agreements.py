@@ -158,6 +158,9 @@ def test_program_managers_publish_in_the_console_and_see_who_has_not_accepted(cl
     client.force_login(manager.user)
     url = reverse("console:agreements", args=[tester.program.slug])
     response = client.post(url, {"title": "NDA", "text": "Say nothing."})
+    assert response.status_code == 302  # to the preview of the draft
+    publish = reverse("console:agreement-preview", args=[tester.program.slug])
+    response = client.post(publish, {"when": "now", "confirm_name": tester.program.name})
     assert response.status_code == 302
     page = client.get(url).content.decode()
     assert tester.user.email in page

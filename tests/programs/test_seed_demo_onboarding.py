@@ -14,5 +14,6 @@ def test_demo_tester_signs_in_and_has_accepted_the_agreement(client, db):
     assert "two-factor" in out.getvalue()
     assert AgreementAcceptance.objects.filter(agreement__version=1).count() == 2
     response = client.post("/accounts/login/", {"login": "artist", "password": "artist-demo-pass"})
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302 and response["Location"] == "/welcome"
+    assert client.get("/welcome")["Location"] == "/"  # a tester lands on Generate
     assert client.get("/").status_code == 200

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import operations, views
+from . import ledger_views, operations, views
 
 P = "<slug:slug>/"
 
@@ -31,6 +31,6 @@ urlpatterns = [
         name="finance-statement-csv",
     ),
     path(P + "payouts/<int:line_id>/<str:decision>", views.payout_decide, name="finance-payout"),
-    path(P + "ledger/", views.ledger, name="finance-ledger"),
-    path(P + "ledger/<int:entry_id>/reverse", views.ledger_reverse, name="finance-reverse"),
+    path(P + "ledger/", ledger_views.ledger, name="finance-ledger"),
+    path(P + "ledger/<int:entry_id>/reverse", ledger_views.ledger_reverse, name="finance-reverse"),
 ]

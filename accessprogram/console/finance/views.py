@@ -1,6 +1,6 @@
-"""Finance console: rate cards, time logs (with platform activity), stipends, periods, payout
-batches and ledger reversals. Finance staff and admins of the program only; anyone else gets
-404, like a missing page.
+"""Finance console: rate cards, time logs (with platform activity), stipends, periods and payout
+batches (the ledger is in ledger_views.py). Finance staff and admins of the program only; anyone
+else gets 404, like a missing page.
 """
 
 from django.contrib import messages
@@ -21,14 +21,18 @@ from accessprogram.compensation.models import (
     TimeLog,
 )
 from accessprogram.compensation.money import CompensationError
-from accessprogram.compensation.selectors import current_rate_card, payout_totals
+from accessprogram.compensation.selectors import (
+    current_rate_card,
+    payout_totals,
+    upcoming_rate_card,
+)
 from accessprogram.compensation.services import (
     approve_time_log,
     publish_rate_card,
     reject_time_log,
-    reverse_entry,
 )
 from accessprogram.compensation.statements import statement_for
+from accessprogram.compensation.summary import money_summary
 from accessprogram.compensation.views import statement_response
 from accessprogram.console.permissions import (
     program_for,
@@ -89,6 +93,8 @@ def program_finance(request, slug):
         {
             "program": program,
             "rate_card": current_rate_card(program=program),
+            "upcoming_card": upcoming_rate_card(program=program),
+            "summary": money_summary(program=program),
             "periods": PayoutPeriod.objects.filter(program=program).order_by("-start")[:6],
             "pending_logs": TimeLog.objects.filter(
                 membership__program=program, status=TimeLog.Status.PENDING
@@ -205,17 +211,28 @@ def periods(request, slug):
         {
             "program": program,
             "form": form,
-            "periods": PayoutPeriod.objects.filter(program=program)
-            .select_related("batch", "closed_by")
-            .order_by("-start"),
+            "periods": [
+                _with_can_close(period)
+                for period in PayoutPeriod.objects.filter(program=program)
+                .select_related("batch", "closed_by")
+                .order_by("-start")
+            ],
         },
         status=422 if form.errors else 200,
     )
 
 
+def _with_can_close(period: PayoutPeriod) -> PayoutPeriod:
+    """Close is offered only for an open period whose last day is over (payouts refuse too)."""
+    period.can_close = not period.is_closed and rules.period_has_ended(period_end=period.end)
+    return period
+
+
 def _period(program, period_id) -> PayoutPeriod:
-    return get_object_or_404(
-        PayoutPeriod.objects.select_related("program"), pk=period_id, program=program
+    return _with_can_close(
+        get_object_or_404(
+            PayoutPeriod.objects.select_related("program"), pk=period_id, program=program
+        )
     )
 
 
@@ -347,39 +364,3 @@ def statement(request, slug, period_id, membership_id):
 @require_GET
 def statement_csv(request, slug, period_id, membership_id):
     return statement_response(*_statement(request, slug, period_id, membership_id))
-
-
-@staff_required
-@require_GET
-def ledger(request, slug):
-    program = _program(request, slug)
-    entries = LedgerEntry.objects.filter(program=program).select_related(
-        "membership__user", "reversed_by"
-    )
-    query = request.GET.get("q", "").strip()
-    if query:
-        entries = entries.filter(membership__user__email__icontains=query)
-    return render(
-        request,
-        "console/finance/ledger.html",
-        {"program": program, "entries": entries.order_by("-created_at", "-id")[:200], "q": query},
-    )
-
-
-@staff_required
-@require_POST
-def ledger_reverse(request, slug, entry_id):
-    program = _program(request, slug)
-    entry = get_object_or_404(LedgerEntry, pk=entry_id, program=program)
-    form = ReasonForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise CompensationError("Say why the entry is reversed.")
-        reversal = reverse_entry(
-            entry=entry, reason=form.cleaned_data["reason"], actor=request.user
-        )
-    except CompensationError as error:
-        messages.error(request, f"Nothing was changed: {error}")
-    else:
-        messages.success(request, f"Entry #{entry.pk} is reversed by #{reversal.pk}.")
-    return redirect("console:finance-ledger", slug=slug)

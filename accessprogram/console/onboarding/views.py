@@ -5,7 +5,6 @@ Program managers and admins of that program only; anyone else gets 404, like a m
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,15 +14,13 @@ from accessprogram.console.permissions import program_for, staff_required
 from accessprogram.operations.models import BackgroundOperation
 from accessprogram.operations.tasks import queue_invitation_import
 from accessprogram.programs import applications, invitations
-from accessprogram.programs import selectors as program_selectors
 from accessprogram.programs.models import (
     Application,
     ApplicationQuestion,
     Cohort,
     Invitation,
-    Membership,
 )
-from accessprogram.programs.services import OnboardingError, publish_agreement
+from accessprogram.programs.services import OnboardingError
 
 # Lists that grow with the program (invitations, testers yet to accept) are paged.
 PER_PAGE = 50
@@ -31,56 +28,6 @@ PER_PAGE = 50
 
 def _managed_program(request, slug):
     return program_for(request.user, slug, roles=policy.MANAGER)
-
-
-class PublishAgreementForm(forms.Form):
-    title = forms.CharField(max_length=200, initial="Program agreement")
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 12}))
-
-
-@staff_required
-@require_http_methods(["GET", "POST"])
-def agreements(request, slug):
-    program = _managed_program(request, slug)
-    current = program_selectors.current_agreement(program=program)
-    form = PublishAgreementForm(
-        request.POST or None, initial={"text": current.text if current else ""}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            agreement = publish_agreement(
-                program=program,
-                title=form.cleaned_data["title"],
-                text=form.cleaned_data["text"],
-                actor=request.user,
-            )
-        except OnboardingError as error:
-            form.add_error("text", str(error))
-        else:
-            messages.success(
-                request,
-                f"Version {agreement.version} is published. Every tester must accept it "
-                "before using the portal or the API again.",
-            )
-            return redirect("console:agreements", slug=program.slug)
-    return render(
-        request,
-        "console/onboarding/agreements.html",
-        {
-            "program": program,
-            "form": form,
-            "current": current,
-            "versions": program.agreements.select_related("published_by").annotate(
-                accepted_by=Count("acceptances")
-            ),
-            "not_accepted": Paginator(
-                program_selectors.testers_without_acceptance(agreement=current)
-                if current
-                else Membership.objects.none(),
-                PER_PAGE,
-            ).get_page(request.GET.get("page")),
-        },
-    )
 
 
 # --- Invitations ----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""`manage.py seed_demo`: a demo program with accounts, rates and an open feedback form.
+"""`manage.py seed_demo`: a demo program with accounts, rates, an open feedback form and money
+(a paid month and a month under way: console/management/demo_money.py).
 
 It lives in the console app, the top layer, because the demo touches every part: access
 (tokens), compensation (a rate card) and feedback (a form). Safe to run on every start.
@@ -16,12 +17,15 @@ from django.utils import timezone
 
 from accessprogram.access.models import ApiToken
 from accessprogram.access.services import issue_token, revoke_token
+from accessprogram.compensation import rules
 from accessprogram.compensation.models import RateCard
 from accessprogram.compensation.services import publish_rate_card
 from accessprogram.feedback import services as feedback
 from accessprogram.feedback.models import FeedbackForm, Question
 from accessprogram.programs.models import Agreement, Membership, Program
 from accessprogram.programs.services import accept_agreement, publish_agreement
+
+from ..demo_money import seed_money
 
 DEMO_AGREEMENT = (
     "Demo terms: keep outputs private until a reviewer approves sharing, and never publish "
@@ -96,6 +100,13 @@ class Command(BaseCommand):
             if role == Membership.Role.TESTER:
                 accept_agreement(user=users[username], agreement=agreement, ip_address=None)
         self._seed_rates_and_feedback(program=program, admin=users["admin"])
+        testers = {
+            m.user.username: m
+            for m in Membership.objects.filter(
+                program=program, role=Membership.Role.TESTER, user__in=users.values()
+            ).select_related("user")
+        }
+        seed_money(program=program, testers=testers, finance=users["finance"])
         # One live demo token at a time: a re-run replaces it, since the old secret was not kept.
         artist = Membership.objects.get(user=users["artist"], program=program)
         for token in ApiToken.objects.filter(
@@ -131,7 +142,13 @@ class Command(BaseCommand):
     def _seed_rates_and_feedback(self, *, program: Program, admin) -> None:
         """A rate card and an open feedback form, once: a re-run leaves staff edits alone."""
         if not RateCard.objects.filter(program=program).exists():
-            publish_rate_card(program=program, currency="EUR", actor=admin, **DEMO_RATES)
+            # In effect since the start of last month, the demo's paid period (demo_money.py).
+            since = datetime.datetime.combine(
+                rules.previous_month(), datetime.time.min, datetime.UTC
+            )
+            publish_rate_card(
+                program=program, currency="EUR", effective_from=since, actor=admin, **DEMO_RATES
+            )
         if FeedbackForm.objects.filter(program=program, title=DEMO_FORM_TITLE).exists():
             return
         now = timezone.now()
