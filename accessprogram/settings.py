@@ -14,6 +14,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from accessprogram import deployment
+from accessprogram.celery_schedule import beat_schedule
 from accessprogram.logging_config import logging_config
 from accessprogram.webhook_settings import webhook_settings
 
@@ -263,33 +264,7 @@ CELERY_TASK_ROUTES = {
     "access.end_sessions_for_block": {"queue": "safety"},
     "generation.tasks.cancel_jobs_after_block": {"queue": "safety"},
 }
-CELERY_BEAT_SCHEDULE = {
-    # The sweep is the source of progress: it dispatches, follows and repairs jobs.
-    "advance-generations": {
-        "task": "generation.tasks.advance_generations",
-        "schedule": env.float("GENERATION_SWEEP_SECONDS", default=1.0),
-        # A busy worker must not build a backlog of sweeps: stale ones are dropped.
-        "options": {"expires": 10},
-    },
-    # Audit records whose process died between commit and link (normally linked at commit).
-    "link-pending-audit-records": {
-        "task": "audit.link_pending_records",
-        "schedule": env.float("AUDIT_LINK_SWEEP_SECONDS", default=60.0),
-        "options": {"expires": 60},
-    },
-    # Each chain's head copied outside the database, so a rewritten table shows (audit.head_export).
-    "export-audit-heads": {
-        "task": "audit.export_heads",
-        "schedule": env.float("AUDIT_HEAD_EXPORT_SECONDS", default=300.0),
-        "options": {"expires": 60},
-    },
-    # Last month's stipends; idempotent per tester and month, so daily catches up missed days.
-    "award-monthly-stipends": {
-        "task": "compensation.award_monthly_stipends",
-        "schedule": env.float("STIPEND_SWEEP_SECONDS", default=24 * 60 * 60.0),
-        "options": {"expires": 60 * 60},
-    },
-}
+CELERY_BEAT_SCHEDULE = beat_schedule(env)
 globals().update(webhook_settings(env, secret_key=SECRET_KEY, beat=CELERY_BEAT_SCHEDULE))
 
 # --- Generation engine ----------------------------------------------------------------------

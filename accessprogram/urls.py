@@ -3,8 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accessprogram.access import notice_views
-from accessprogram.access import landing
+from accessprogram.access import landing, notice_views
 from accessprogram.access import views as access_views
 from accessprogram.access.staff_views import staff_admin_urls
 from accessprogram.programs.view_access import public_view
