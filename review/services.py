@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from accessprogram.access import policy
@@ -17,9 +16,9 @@ from accessprogram.programs.selectors import memberships_awaiting_agreement
 from generation.models import Generation
 from generation.provenance.services import RenditionUnavailable, publish_rendition
 
+from .announcements import announce_decision
 from .models import Notification, ReviewDecision, ShareLink, ShareRequest
-from .notifications import notify, notify_decision, portal_url
-from .signals import share_request_decided
+from .notifications import notify
 
 Status = ShareRequest.Status
 Outcome = ReviewDecision.Outcome
@@ -250,7 +249,6 @@ def decide(
         status=share_request.status,
         share_link=link.pk if link else None,
     )
-    share_url = ""
     if link is not None:
         # The shared copy (visible mark, forensic payload, credentials) is built in Celery after
         # commit; the share page answers "being prepared" until it is ready.
@@ -264,12 +262,9 @@ def decide(
             # The original file is gone: the decision stands, the share page stays a 404
             # ("being prepared") and the rendition can be rebuilt once the file is restored.
             logger.warning("Approved share request %s has no original to publish", share_request.pk)
-        share_url = portal_url(reverse("share:page", args=[link.token]))
-    notify_decision(share_request=share_request, decision=decision, share_url=share_url)
-    if share_request.status in (Status.APPROVED, Status.REJECTED):
-        share_request_decided.send_robust(
-            sender=ShareRequest, share_request=share_request, share_url=share_url
-        )
+    # The tester and the webhooks hear of an approval when its link opens (after the undo
+    # window), of any other decision at once.
+    announce_decision(share_request=share_request, decision=decision, link=link)
     return share_request
 
 
