@@ -12,6 +12,11 @@ EXPECTED_OPERATIONS = {
     ("/v1/videos/{video_id}", "get"): "videos_retrieve",
     ("/v1/videos/{video_id}", "delete"): "videos_delete",
     ("/v1/videos/{video_id}/content", "get"): "videos_download_content",
+    ("/v1/videos/{video_id}/remix", "post"): "videos_remix",
+    ("/v1/videos/edits", "post"): "videos_edit",
+    ("/v1/videos/extensions", "post"): "videos_extend",
+    ("/v1/videos/characters", "post"): "videos_create_character",
+    ("/v1/videos/characters/{character_id}", "get"): "videos_get_character",
     ("/v1/videos/{video_id}/feedback", "get"): "videos_feedback_retrieve",
     ("/v1/videos/{video_id}/feedback", "post"): "videos_feedback_create",
 }

@@ -23,7 +23,7 @@ from accessprogram.audit.services import record
 
 from ..models import Generation, Rendition, new_rendition_key
 from ..storage import VideoFacts, describe_video
-from . import credentials
+from . import credentials, ingredients
 from .forensic import PAYLOAD_BITS
 
 logger = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def retry_rendition(*, rendition: Rendition, actor=None) -> bool:
 # --- Building (called by the Celery task) --------------------------------------------------
 
 
-def _manifest_facts(rendition: Rendition) -> credentials.ManifestFacts:
+def _manifest_facts(rendition: Rendition, *, work: Path) -> credentials.ManifestFacts:
     generation = rendition.generation
     approval = None
     if rendition.kind == Rendition.Kind.PUBLISHED:
@@ -143,6 +143,8 @@ def _manifest_facts(rendition: Rendition) -> credentials.ManifestFacts:
         rendition_kind=rendition.kind,
         forensic_id=rendition.forensic_id,
         approval=approval,
+        derived_from=ingredients.derivation(generation),
+        ingredients=ingredients.collect(generation, work=work),
     )
 
 
@@ -152,7 +154,7 @@ def build_rendition(*, rendition_id: int) -> Rendition | None:
     from .visible import VisibleMark
 
     rendition = (
-        Rendition.objects.select_related("generation__program", "approved_by")
+        Rendition.objects.select_related("generation__program", "generation__source", "approved_by")
         .filter(pk=rendition_id)
         .first()
     )
@@ -181,11 +183,13 @@ def build_rendition(*, rendition_id: int) -> Rendition | None:
         render_rendition(
             source=original, destination=marked, payload=rendition.forensic_id, mark=mark
         )
+        # A preview's thumbnail and spritesheet are cut from the same marked frames.
+        extra = _store_posters(rendition, marked=marked, mark=mark, work=Path(work))
         try:
             label = credentials.sign_video(
                 source=marked,
                 destination=signed,
-                facts=_manifest_facts(rendition),
+                facts=_manifest_facts(rendition, work=Path(work)),
                 material=material,
             )
         except credentials.CredentialsUnavailable as error:  # a bad certificate stays bad
@@ -194,11 +198,29 @@ def build_rendition(*, rendition_id: int) -> Rendition | None:
         with open(signed, "rb") as handle:
             facts = describe_video(handle)  # what is stored, probed and hashed as it is
             key = default_storage.save(key, File(handle, name=key))
-    return _mark_ready(rendition, key=key, label=label, facts=facts)
+    return _mark_ready(rendition, key=key, label=label, facts=facts, extra=extra)
+
+
+def _store_posters(rendition: Rendition, *, marked: Path, mark, work: Path) -> dict:
+    """Store a preview's thumbnail and spritesheet; the columns to set with it ({} otherwise)."""
+    from .posters import make_posters
+
+    if rendition.kind != Rendition.Kind.PREVIEW:
+        return {}
+    posters = make_posters(video=marked, directory=work, mark=mark)
+    keys = {}
+    for name, path in (
+        ("thumbnail_key", posters.thumbnail),
+        ("spritesheet_key", posters.spritesheet),
+    ):
+        key = new_rendition_key(rendition.generation.program_id).removesuffix(".mp4") + ".jpg"
+        with open(path, "rb") as handle:
+            keys[name] = default_storage.save(key, File(handle, name=key))
+    return {**keys, "spritesheet_layout": posters.layout.as_dict()}
 
 
 def _mark_ready(
-    rendition: Rendition, *, key: str, label: str, facts: VideoFacts
+    rendition: Rendition, *, key: str, label: str, facts: VideoFacts, extra: dict
 ) -> Rendition | None:
     with transaction.atomic():
         flipped = Rendition.objects.filter(pk=rendition.pk, status=Rendition.Status.PENDING).update(
@@ -208,9 +230,12 @@ def _mark_ready(
             **facts.columns(model=Rendition),
             error="",
             ready_at=timezone.now(),
+            **extra,
         )
-        if not flipped:  # another attempt finished first: keep its file, drop ours
-            transaction.on_commit(partial(_delete_file, key))
+        if not flipped:  # another attempt finished first: keep its files, drop ours
+            for stored in (key, extra.get("thumbnail_key"), extra.get("spritesheet_key")):
+                if stored:
+                    transaction.on_commit(partial(_delete_file, stored))
             return None
         rendition.refresh_from_db()
         record(
