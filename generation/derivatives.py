@@ -56,7 +56,7 @@ def completed_source(*, membership: Membership, public_id: str) -> Generation:
 
 
 def _frame_of(source: Generation, *, last: bool) -> ReferenceImage:
-    png = video_frame_png(source.asset.storage_key, last=last)
+    png = video_frame_png(source.asset.storage_key, last=last, size=(source.width, source.height))
     return ReferenceImage(png, "image/png", "png", source.width, source.height)
 
 

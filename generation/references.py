@@ -123,8 +123,9 @@ def _frame_png(frame: av.VideoFrame) -> bytes:
     return out.getvalue()
 
 
-def video_frame_png(key: str, *, last: bool) -> bytes:
-    """The first (or last) frame of a stored video as PNG; ValueError if it has none."""
+def video_frame_png(key: str, *, last: bool, size: tuple[int, int]) -> bytes:
+    """The first (or last) frame of a stored video as a PNG of `size` (width, height);
+    ValueError if it has none."""
     chosen = None
     with default_storage.open(key, "rb") as stored, av.open(stored) as container:
         for frame in container.decode(video=0):
@@ -133,4 +134,4 @@ def video_frame_png(key: str, *, last: bool) -> bytes:
                 break
         if chosen is None:
             raise ValueError(f"{key} holds no video frame")
-        return _frame_png(chosen)
+        return _frame_png(chosen.reformat(width=size[0], height=size[1]))

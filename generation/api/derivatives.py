@@ -12,7 +12,7 @@ from accessprogram.access.scopes import Scope
 
 from .. import derivatives
 from ..models import SECONDS_CHOICES
-from .refusals import as_api_errors, documented_errors
+from .refusals import as_api_errors, documented_errors, request_fields
 from .serializers import VideoOutput
 from .views import TesterApiView
 
@@ -50,9 +50,10 @@ class DerivedVideoView(TesterApiView):
     token_scopes = {"POST": Scope.VIDEOS_WRITE}
 
     def valid_input(self, serializer_class, request) -> dict:
-        if isinstance(request.data.get("video"), UploadedFile):
+        fields = request_fields(request.data)
+        if isinstance(fields.get("video"), UploadedFile):
             raise InvalidParameter(UPLOAD_REFUSED, param="video")
-        data = serializer_class(data=request.data)
+        data = serializer_class(data=fields)
         data.is_valid(raise_exception=True)
         return dict(data.validated_data)
 

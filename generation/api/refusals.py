@@ -1,6 +1,8 @@
-"""Service refusals as OpenAI-shaped API errors, and their documentation in the schema."""
+"""Service refusals as OpenAI-shaped API errors and their documentation in the schema; the
+request fields of the generation requests, rebuilt from the SDK's multipart forms."""
 
 import contextlib
+import re
 
 from rest_framework.exceptions import NotFound, PermissionDenied
 
@@ -39,3 +41,24 @@ def as_api_errors():
         raise NotFound(str(missing)) from missing
     except derivatives.SourceNotReady as not_ready:
         raise Conflict(str(not_ready), code="video_not_ready") from not_ready
+
+
+FORM_OBJECT_KEY = re.compile(r"([A-Za-z_]\w*)\[([A-Za-z_]\w*)\]")
+
+
+def request_fields(data) -> dict:
+    """The request's fields with objects rebuilt: the SDK sends create, edit and extend as
+    multipart forms, an object such as `video={"id": ...}` as the field `video[id]`. JSON
+    bodies pass through as they are."""
+    if not hasattr(data, "getlist"):
+        return dict(data)
+    fields: dict = {}
+    for key in data:
+        match = FORM_OBJECT_KEY.fullmatch(key)
+        if match:
+            parent = fields.setdefault(match[1], {})
+            if isinstance(parent, dict):
+                parent[match[2]] = data.get(key)
+        else:
+            fields[key] = data.get(key)
+    return fields

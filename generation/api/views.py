@@ -32,7 +32,7 @@ from ..references import (
 )
 from ..selectors import VideoCursorUnknown, tester_video, video_page, visible_generations
 from . import serializers
-from .refusals import as_api_errors, documented_errors
+from .refusals import as_api_errors, documented_errors, request_fields
 
 
 def input_reference(value, *, size: str) -> ReferenceImage:
@@ -85,7 +85,7 @@ class VideoListCreateView(TesterApiView):
         responses={200: serializers.VideoOutput, **documented_errors(400, 401, 403, 429)},
     )
     def post(self, request):
-        data = serializers.VideoCreateInput(data=request.data)
+        data = serializers.VideoCreateInput(data=request_fields(request.data))
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         with as_api_errors():
