@@ -144,9 +144,23 @@ def image_size(content: bytes) -> tuple[int, int]:
 
 
 def reference_frame(content: bytes, width: int, height: int) -> np.ndarray:
-    """The image as a packed yuv420p array (height * 3 // 2, width), like _Scene.frame()."""
-    frame = _decode_image(content).reformat(width=width, height=height, format="yuv420p")
-    return frame.to_ndarray().astype(np.float32)
+    """The image as a packed yuv420p array (height * 3 // 2, width), like _Scene.frame().
+
+    Converted with the BT.601 limited-range matrix the scene is drawn in (_yuv) and players
+    assume for yuv420p H.264: swscale's default RGB->YUV here does not round-trip."""
+    frame = _decode_image(content).reformat(width=width, height=height, format="rgb24")
+    rgb = frame.to_ndarray().astype(np.float32) / 255
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    y = 16 + 65.481 * r + 128.553 * g + 24.966 * b
+    u = 128 - 37.797 * r - 74.203 * g + 112.0 * b
+    v = 128 + 112.0 * r - 93.786 * g - 18.214 * b
+
+    def half(plane: np.ndarray) -> np.ndarray:
+        return plane.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3))
+
+    return np.concatenate([y.ravel(), half(u).ravel(), half(v).ravel()]).reshape(
+        height * 3 // 2, width
+    )
 
 
 class _Insets:

@@ -58,6 +58,19 @@ def tile_size(width: int, height: int) -> tuple[int, int]:
     return _even(width * scale), _even(height * scale)
 
 
+def to_image(frame: av.VideoFrame) -> Image.Image:
+    """The frame as a YCbCr image, converted by swscale to full range (what JPEG stores), so the
+    luma the forensic mark lives in keeps its values: PyAV's RGB conversion shifts them."""
+    full = frame.reformat(format="yuvj444p")
+    planes = [
+        np.ascontiguousarray(
+            np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
+        )
+        for plane in full.planes
+    ]
+    return Image.merge("YCbCr", [Image.fromarray(plane) for plane in planes])
+
+
 def _marked_tile(frame: av.VideoFrame, size: tuple[int, int], mark: VisibleMark) -> Image.Image:
     tile = frame.reformat(width=size[0], height=size[1], format="yuv420p")
     tile.make_writable()
@@ -66,7 +79,7 @@ def _marked_tile(frame: av.VideoFrame, size: tuple[int, int], mark: VisibleMark)
         rows = np.frombuffer(plane, dtype=np.uint8).reshape(plane.height, plane.line_size)
         planes.append(rows[:, : plane.width])
     Overlay(mark, size[0], size[1]).apply_planes(*planes)
-    return tile.to_image()
+    return to_image(tile)
 
 
 def make_posters(*, video: Path, directory: Path, mark: VisibleMark) -> Posters:
@@ -90,10 +103,10 @@ def make_posters(*, video: Path, directory: Path, mark: VisibleMark) -> Posters:
     if thumbnail_frame is None or size is None:
         raise ValueError("the clip has no frames")
     thumbnail = directory / "thumbnail.jpg"
-    thumbnail_frame.to_image().save(thumbnail, format="JPEG", quality=JPEG_QUALITY)
+    to_image(thumbnail_frame).save(thumbnail, format="JPEG", quality=JPEG_QUALITY)
     columns = min(SPRITE_COLUMNS, len(tiles))
     rows = math.ceil(len(tiles) / columns)
-    sheet = Image.new("RGB", (columns * size[0], rows * size[1]))
+    sheet = Image.new("YCbCr", (columns * size[0], rows * size[1]))
     for index, tile in enumerate(tiles):
         sheet.paste(tile, ((index % columns) * size[0], (index // columns) * size[1]))
     spritesheet = directory / "spritesheet.jpg"
