@@ -152,12 +152,22 @@ def _fail(generation: Generation, *, code: str, message: str, report: SweepRepor
         logger.warning("%s failed (%s): %s", generation.public_id, code, message)
 
 
+def _still_running(generation: Generation) -> bool:
+    """Stitching takes seconds: a sweep that took over an expired lease may have stored the
+    result (under the same fixed key) meanwhile, and must not be overwritten or deleted."""
+    return Generation.objects.filter(
+        pk=generation.pk, status=Generation.Status.IN_PROGRESS
+    ).exists()
+
+
 def _store_result(engine: EngineClient, generation: Generation, report: SweepReport) -> None:
     with engine.download(generation.engine_job_id) as download:
         try:
             # An extension is stored as its source with the new segment stitched on.
             with stitched_after_source(generation, download) as spool:
                 facts = describe_video(spool)
+                if not _still_running(generation):
+                    return  # stored meanwhile by a sweep that took over: keep its file
                 key = save_video(generation=generation, stream=spool)
         except InvalidVideo as error:
             _fail(generation, code="invalid_output", message=str(error), report=report)
