@@ -24,9 +24,11 @@ from .engine_client import EngineClient, EngineError, EngineFull, EngineJobNotFo
 from .fairness import Waiting, standings
 from .models import Asset, Dispatcher, Generation
 from .provenance.services import ensure_preview
+from .references import png_of_stored_image, stored_bytes
 from .selectors import DISPATCHER_NAME, fair_queue, render_rate, running_counts, running_limits
 from .services import cancel_jobs_without_access
 from .signals import generation_finished
+from .stitching import stitched_after_source
 from .storage import InvalidVideo, create_asset, delete_asset_file, describe_video, save_video
 
 logger = logging.getLogger(__name__)
@@ -97,6 +99,17 @@ def release_lease(holder: str) -> None:
 # --- Steps ---------------------------------------------------------------------------------
 
 
+def _conditioning(generation: Generation) -> dict:
+    """What the render starts from, only when there is something (a start frame, characters)."""
+    extra = {}
+    if generation.reference_key:
+        extra["reference_png"] = png_of_stored_image(generation.reference_key)
+    characters = [(c.name, stored_bytes(c.frame_key)) for c in generation.characters.all()]
+    if characters:
+        extra["characters"] = characters
+    return extra
+
+
 def _send(engine: EngineClient, generation: Generation) -> None:
     job = engine.create(
         client_ref=generation.public_id,
@@ -104,6 +117,7 @@ def _send(engine: EngineClient, generation: Generation) -> None:
         seconds=generation.seconds,
         size=generation.size,
         seed=generation.seed,
+        **_conditioning(generation),
     )
     # Recorded whatever the status now is: a job cancelled meanwhile still needs cleaning up.
     Generation.objects.filter(pk=generation.pk, engine_job_id__isnull=True).update(
@@ -138,14 +152,26 @@ def _fail(generation: Generation, *, code: str, message: str, report: SweepRepor
         logger.warning("%s failed (%s): %s", generation.public_id, code, message)
 
 
+def _still_running(generation: Generation) -> bool:
+    """Stitching takes seconds: a sweep that took over an expired lease may have stored the
+    result (under the same fixed key) meanwhile, and must not be overwritten or deleted."""
+    return Generation.objects.filter(
+        pk=generation.pk, status=Generation.Status.IN_PROGRESS
+    ).exists()
+
+
 def _store_result(engine: EngineClient, generation: Generation, report: SweepReport) -> None:
-    with engine.download(generation.engine_job_id) as spool:
+    with engine.download(generation.engine_job_id) as download:
         try:
-            facts = describe_video(spool)
+            # An extension is stored as its source with the new segment stitched on.
+            with stitched_after_source(generation, download) as spool:
+                facts = describe_video(spool)
+                if not _still_running(generation):
+                    return  # stored meanwhile by a sweep that took over: keep its file
+                key = save_video(generation=generation, stream=spool)
         except InvalidVideo as error:
             _fail(generation, code="invalid_output", message=str(error), report=report)
             return
-        key = save_video(generation=generation, stream=spool)
     with transaction.atomic():
         completed = Generation.objects.filter(
             pk=generation.pk, status=Generation.Status.IN_PROGRESS

@@ -1,11 +1,16 @@
 """HTTP client for the engine service (the reference engine or the real GPU cluster)."""
 
+import base64
 import contextlib
 import tempfile
 from dataclasses import dataclass
 
 import httpx
 from django.conf import settings
+
+
+def _data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 class EngineError(Exception):
@@ -85,9 +90,21 @@ class EngineClient:
         return Capacity(slots=int(data["slots"]), busy=int(data["busy"]))
 
     def create(
-        self, *, client_ref: str, prompt: str, seconds: int, size: str, seed: int
+        self,
+        *,
+        client_ref: str,
+        prompt: str,
+        seconds: int,
+        size: str,
+        seed: int,
+        reference_png: bytes | None = None,
+        characters: list[tuple[str, bytes]] = (),
     ) -> EngineJob:
-        """Start a render. Idempotent on client_ref: a retry returns the same engine job."""
+        """Start a render. Idempotent on client_ref: a retry returns the same engine job.
+
+        `reference_png` is the frame the clip starts from (input_reference, an edit's first
+        frame, an extension's last frame), sent inline as a data URL; `characters` are
+        (name, PNG of the character clip's first frame) pairs the prompt names."""
         body = {
             "client_ref": client_ref,
             "prompt": prompt,
@@ -95,6 +112,12 @@ class EngineClient:
             "size": size,
             "seed": seed,
         }
+        if reference_png is not None:
+            body["input_reference"] = {"image_url": _data_url(reference_png)}
+        if characters:
+            body["characters"] = [
+                {"name": name, "image_url": _data_url(png)} for name, png in characters
+            ]
         return EngineJob.from_json(self._request("POST", "/v1/videos", json=body).json())
 
     def get(self, job_id: str) -> EngineJob:

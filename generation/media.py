@@ -8,7 +8,13 @@ import re
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 
 RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")  # bounded: int() of huge digit runs fails
 CHUNK = 64 * 1024
@@ -102,5 +108,20 @@ def private_video_response(request, *, storage_key: str, filename: str | None = 
         response = HttpResponseRedirect(url)
     else:
         response = stored_video_response(request, storage_key=storage_key, filename=filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def poster_response(preview, *, variant: str) -> HttpResponse:
+    """A preview's thumbnail or spritesheet (small JPEGs: read whole, whatever the storage),
+    the spritesheet with its layout in X-Spritesheet-* headers (provenance/posters.py)."""
+    key = preview.thumbnail_key if variant == "thumbnail" else preview.spritesheet_key
+    if not key:
+        raise Http404(f"This video has no {variant}: its preview was made before they existed.")
+    with default_storage.open(key, "rb") as stored:
+        response = HttpResponse(stored.read(), content_type="image/jpeg")
+    if variant == "spritesheet":
+        for name, value in preview.spritesheet_layout.items():
+            response[f"X-Spritesheet-{name.replace('_', '-').title()}"] = str(value)
     response["Cache-Control"] = "private, no-store"
     return response

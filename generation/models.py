@@ -17,7 +17,45 @@ def new_public_id() -> str:
     return "video_" + secrets.token_hex(16)
 
 
+def new_character_id() -> str:
+    return "char_" + secrets.token_hex(16)
+
+
+class Character(models.Model):
+    """A named reference clip a tester uploaded (only their own uploads: consent). A prompt of
+    theirs that names it (`@name` or its id) sends its first frame to the engine."""
+
+    public_id = models.CharField(
+        max_length=40, unique=True, default=new_character_id, editable=False
+    )
+    tester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="characters"
+    )
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="characters")
+    name = models.CharField(max_length=80)
+    clip_key = models.CharField(max_length=300, unique=True)
+    frame_key = models.CharField(max_length=300, unique=True)  # first frame, PNG
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tester", "program", "name"], name="character_name_per_tester"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.public_id})"
+
+
 class Generation(models.Model):
+    class Kind(models.TextChoices):
+        CREATE = "create"
+        REMIX = "remix"
+        EDIT = "edit"
+        EXTENSION = "extension"
+
     class Status(models.TextChoices):
         QUEUED = "queued"
         IN_PROGRESS = "in_progress", "In progress"
@@ -55,6 +93,17 @@ class Generation(models.Model):
     # status poll reads one row however long the queue is. Null: not placed (yet).
     queue_position = models.PositiveIntegerField(null=True, blank=True)
     queue_eta_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # Remixes, edits and extensions name the video they were made from (always the same
+    # tester's); an extension's file is the source with the new segment stitched on.
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CREATE)
+    source = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="derivatives"
+    )
+    stitched_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
+    # An image the engine starts from (input_reference), kept privately; "" when none.
+    reference_key = models.CharField(max_length=300, blank=True)
+    reference_type = models.CharField(max_length=32, blank=True)
+    characters = models.ManyToManyField(Character, blank=True, related_name="generations")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -96,6 +145,11 @@ class Generation(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def total_seconds(self) -> int:
+        """The length of the stored file: an extension's stitched total, else `seconds`."""
+        return self.stitched_seconds or self.seconds
 
     @property
     def width(self) -> int:
@@ -178,6 +232,11 @@ class Rendition(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     duration_seconds = models.FloatField(null=True, blank=True)
     manifest_label = models.CharField(max_length=200, blank=True)
+    # A preview's poster (JPEG) and grid of frames (JPEG), cut from its marked frames; the
+    # grid's layout (columns, rows, tile size, seconds between tiles) is kept beside it.
+    thumbnail_key = models.CharField(max_length=300, blank=True)
+    spritesheet_key = models.CharField(max_length=300, blank=True)
+    spritesheet_layout = models.JSONField(default=dict, blank=True)
     error = models.CharField(max_length=500, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)

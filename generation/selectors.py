@@ -34,7 +34,7 @@ def visible_generations(*, user, program: Program | None = None) -> QuerySet[Gen
     generations = Generation.objects.filter(tester=user, deleted_at__isnull=True)
     if program is not None:
         generations = generations.filter(program=program)
-    return generations.select_related("program")
+    return generations.select_related("program").annotate(source_public_id=F("source__public_id"))
 
 
 class VideoCursorUnknown(Exception):

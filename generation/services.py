@@ -11,7 +11,9 @@ from accessprogram.access.models import ApiToken
 from accessprogram.audit.services import record
 from accessprogram.programs.models import Membership
 
+from .characters import named_characters
 from .models import MODEL_CHOICES, SECONDS_CHOICES, SIZE_CHOICES, Generation
+from .references import ReferenceImage, store_image
 from .storage import delete_asset_file, delete_stored_files
 
 MAX_PROMPT_LENGTH = 4000
@@ -92,8 +94,16 @@ def request_generation(
     model: str = "sora-2",
     seed=None,
     token: ApiToken | None = None,
+    kind: str = Generation.Kind.CREATE,
+    source: Generation | None = None,
+    stitched_seconds: int | None = None,
+    reference: ReferenceImage | None = None,
 ) -> Generation:
-    """Queue a generation for a tester, enforcing the program's quota and job limits."""
+    """Queue a generation for a tester, enforcing the program's quota and job limits.
+
+    Remixes, edits and extensions (generation.derivatives) name their `source`; `reference` is
+    an image the engine starts from. Characters of the tester's that the prompt names
+    (`@name` or the id) go with it (generation.characters)."""
     seconds, seed = validate_request(
         prompt=prompt, seconds=seconds, size=size, model=model, seed=seed
     )
@@ -152,7 +162,19 @@ def request_generation(
         size=size,
         seed=seed,
         created_at=now,
+        kind=kind,
+        source=source,
+        stitched_seconds=stitched_seconds,
     )
+    if reference is not None:
+        generation.reference_key = store_image(reference, program_id=program.pk)
+        generation.reference_type = reference.mime_type
+        generation.save(update_fields=["reference_key", "reference_type"])
+    characters = named_characters(
+        tester_id=membership.user_id, program_id=program.pk, prompt=prompt
+    )
+    if characters:
+        generation.characters.set(characters)
     _enqueue_sweep()
     return generation
 
@@ -190,9 +212,16 @@ def delete_generation(*, generation: Generation, actor=None) -> None:
     Generation.objects.filter(pk=generation.pk).update(deleted_at=timezone.now())
     if hasattr(generation, "asset"):
         transaction.on_commit(lambda: delete_asset_file(generation.asset))
-    rendition_keys = list(
-        generation.renditions.exclude(storage_key="").values_list("storage_key", flat=True)
-    )
+    rendition_keys = [
+        key
+        for keys in generation.renditions.values_list(
+            "storage_key", "thumbnail_key", "spritesheet_key"
+        )
+        for key in keys
+        if key
+    ]
+    if generation.reference_key:
+        rendition_keys.append(generation.reference_key)
     transaction.on_commit(lambda: delete_stored_files(rendition_keys))
     record(action="generation.deleted", target=generation, actor=actor)
 

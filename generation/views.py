@@ -1,7 +1,8 @@
 """Artist portal pages. Every view needs a signed-in user and shows only their own work."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -149,6 +150,23 @@ def video_media(request, public_id):
     if preview is None:
         raise Http404("This video is not ready.")
     return private_video_response(request, storage_key=preview.storage_key)
+
+
+@tester_view
+@notice_instead_of_content
+@require_GET
+def video_reference(request, public_id):
+    """The image a video started from (input_reference, or the frame an edit or extension
+    started from), for its owner only: kept privately, never at a public URL."""
+    generation = _own_generation(request, public_id)
+    if not generation.reference_key:
+        raise Http404("This video has no reference image.")
+    response = FileResponse(
+        default_storage.open(generation.reference_key, "rb"),
+        content_type=generation.reference_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @staff_view

@@ -1,3 +1,4 @@
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
@@ -50,6 +51,34 @@ class TextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class InputReference(serializers.Field):
+    """An uploaded image (multipart) or the object form `{"image_url"}` / `{"file_id"}` (JSON);
+    generation.references checks either against the video size."""
+
+    default_error_messages = {
+        "invalid": "input_reference must be an image file or an object with image_url or file_id."
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, UploadedFile | dict):
+            return data
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return None
+
+
+class ImageReferenceObject(serializers.Serializer):
+    """The object form of input_reference, for the schema."""
+
+    image_url = serializers.CharField(
+        required=False, help_text="A base64 data URL (data:image/png;base64,...); no other URLs."
+    )
+    file_id = serializers.CharField(
+        required=False, help_text="Not supported (no Files API): answered with a 400."
+    )
+
+
 class VideoCreateInput(serializers.Serializer):
     """Fields of OpenAI's video create call, plus an optional seed for repeatable renders."""
 
@@ -78,6 +107,21 @@ class VideoCreateInput(serializers.Serializer):
         choices=SIZE_CHOICES, default="720x1280", error_messages=_choice("size", SIZE_CHOICES)
     )
     seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+    input_reference = InputReference(required=False)
+
+
+class VideoCreateJsonInput(VideoCreateInput):
+    """The JSON form of create, for the schema."""
+
+    input_reference = ImageReferenceObject(required=False)
+
+
+class VideoCreateMultipartInput(VideoCreateInput):
+    """The multipart form of create (input_reference uploaded), for the schema."""
+
+    input_reference = serializers.FileField(
+        required=False, help_text="A PNG, JPEG or WebP image of exactly the video size, <= 10 MB."
+    )
 
 
 class BlankIsAValue:
@@ -126,6 +170,16 @@ def video_error(generation: Generation) -> dict | None:
     return {"code": generation.error_code, "message": generation.error_message}
 
 
+def remixed_from(generation: Generation) -> str | None:
+    """The source's id for a remix; read from the `source_public_id` annotation (selectors)
+    when the query has it, so a status poll stays one query."""
+    if generation.kind != Generation.Kind.REMIX or generation.source_id is None:
+        return None
+    if hasattr(generation, "source_public_id"):
+        return generation.source_public_id
+    return generation.source.public_id
+
+
 def video_object(generation: Generation) -> dict:
     """OpenAI's Video object as a plain dict, in VideoOutput's field order.
 
@@ -146,11 +200,11 @@ def video_object(generation: Generation) -> dict:
         "status": str(status),
         "progress": progress,
         "prompt": generation.prompt,
-        "seconds": str(generation.seconds),
+        "seconds": str(generation.total_seconds),
         "size": generation.size,
         "model": generation.model,
         "seed": generation.seed,
-        "remixed_from_video_id": None,
+        "remixed_from_video_id": remixed_from(generation),
         "error": video_error(generation),
     }
 

@@ -3,9 +3,10 @@ in the program their token belongs to (others' ids answer 404)."""
 
 import contextlib
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
@@ -13,19 +14,39 @@ from accessprogram.access.api.errors import (
     Conflict,
     ExposesCode,
     InvalidParameter,
-    RateLimited,
-    error_response,
 )
 from accessprogram.access.api.views import TokenApiView
 from accessprogram.access.scopes import Scope
 
 from .. import services
-from ..media import private_video_response
+from ..media import poster_response, private_video_response
 from ..models import Generation
 from ..provenance.selectors import ready_preview, with_preview_status
 from ..provenance.services import RenditionUnavailable, ensure_preview
+from ..references import (
+    MAX_REFERENCE_BYTES,
+    ReferenceImage,
+    ReferenceRejected,
+    check_image,
+    image_from_object,
+)
 from ..selectors import VideoCursorUnknown, tester_video, video_page, visible_generations
 from . import serializers
+from .refusals import as_api_errors, documented_errors, request_fields
+
+
+def input_reference(value, *, size: str) -> ReferenceImage:
+    """An uploaded file or the object form, checked against the video size."""
+    if isinstance(value, dict):
+        return image_from_object(value, size=size)
+    if value.size > MAX_REFERENCE_BYTES:
+        raise ReferenceRejected(
+            f"input_reference is larger than {MAX_REFERENCE_BYTES // (1024 * 1024)} MB."
+        )
+    return check_image(value.read(), size=size)
+
+
+VARIANTS = ("video", "thumbnail", "spritesheet")
 
 
 class PreviewNotReady(ExposesCode, NotFound):
@@ -57,22 +78,23 @@ class VideoListCreateView(TesterApiView):
 
     @extend_schema(
         operation_id="videos_create",
-        request=serializers.VideoCreateInput,
-        responses={200: serializers.VideoOutput},
+        request={
+            "application/json": serializers.VideoCreateJsonInput,
+            "multipart/form-data": serializers.VideoCreateMultipartInput,
+        },
+        responses={200: serializers.VideoOutput, **documented_errors(400, 401, 403, 429)},
     )
     def post(self, request):
-        data = serializers.VideoCreateInput(data=request.data)
+        data = serializers.VideoCreateInput(data=request_fields(request.data))
         data.is_valid(raise_exception=True)
-        try:
+        fields = dict(data.validated_data)
+        with as_api_errors():
+            reference = fields.pop("input_reference", None)
+            if reference is not None:
+                fields["reference"] = input_reference(reference, size=fields["size"])
             generation = services.request_generation(
-                membership=request.auth.membership, token=request.auth, **data.validated_data
+                membership=request.auth.membership, token=request.auth, **fields
             )
-        except services.GenerationRejected as rejected:
-            raise InvalidParameter(str(rejected), param=rejected.param) from rejected
-        except services.AccessWithdrawn as withdrawn:
-            raise PermissionDenied(str(withdrawn)) from withdrawn
-        except services.GenerationLimitReached as limited:
-            raise RateLimited(str(limited), code=limited.code) from limited
         return Response(serializers.VideoOutput(generation).data, status=status.HTTP_200_OK)
 
     @extend_schema(
@@ -157,30 +179,45 @@ class VideoContentView(TesterApiView):
         operation_id="videos_download_content",
         parameters=[
             OpenApiParameter(
-                "variant", str, enum=["video"], description="Which file; only 'video' exists."
+                "variant",
+                str,
+                enum=list(VARIANTS),
+                description="video: the watermarked MP4 preview; thumbnail: its middle frame "
+                "(JPEG); spritesheet: a grid of its frames (JPEG, layout in the X-Spritesheet-* "
+                "headers).",
             )
         ],
         responses={
-            (200, "video/mp4"): OpenApiResponse(description="The watermarked MP4 preview."),
-            409: error_response("The video is not completed yet (`video_not_ready`)."),
+            (200, "video/mp4"): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="The watermarked MP4 preview."
+            ),
+            (200, "image/jpeg"): OpenApiResponse(
+                response=OpenApiTypes.BINARY,
+                description="The thumbnail or spritesheet, cut from the watermarked preview.",
+            ),
+            **documented_errors(400, 401, 403, 404, 409),
         },
     )
     def get(self, request, video_id):
         generation = self.get_generation(video_id)
         variant = request.query_params.get("variant", "video")
-        if variant != "video":
-            raise InvalidParameter("Only the 'video' variant is available.", param="variant")
+        if variant not in VARIANTS:
+            raise InvalidParameter(
+                f"variant must be one of {', '.join(repr(v) for v in VARIANTS)}.", param="variant"
+            )
         if generation.status != Generation.Status.COMPLETED:
             raise Conflict(
                 f"Video is not ready: its status is {generation.status}.", code="video_not_ready"
             )
-        # Only the watermarked preview is ever served, never the original.
+        # Only the watermarked preview (and what was cut from it) is served, never the original.
         preview = ready_preview(generation=generation)
         if preview is None:
             raise PreviewNotReady(
                 f"The watermarked preview of video '{video_id}' is not ready yet; "
                 "retrieve the video until its status is 'completed'."
             )
-        return private_video_response(
-            request, storage_key=preview.storage_key, filename=f"{generation.public_id}.mp4"
-        )
+        if variant == "video":
+            return private_video_response(
+                request, storage_key=preview.storage_key, filename=f"{generation.public_id}.mp4"
+            )
+        return poster_response(preview, variant=variant)

@@ -25,6 +25,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .conditioning import InvalidRequest, parse_characters, parse_reference
 from .jobs import JobRegistry, NoFreeSlot
 
 SECONDS = ("4", "8", "12")
@@ -68,12 +69,6 @@ def error_response(
 ) -> JSONResponse:
     body = {"error": {"message": message, "type": type_, "param": param, "code": code}}
     return JSONResponse(body, status_code=status)
-
-
-class InvalidRequest(Exception):
-    def __init__(self, message: str, param: str | None, code: str = "invalid_value") -> None:
-        super().__init__(message)
-        self.param, self.code = param, code
 
 
 class BearerAuth:
@@ -138,6 +133,9 @@ def parse_create(body: Any) -> dict[str, Any]:
     elif isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise InvalidRequest(f"'seed' must be an integer in 0..{MAX_SEED}.", "seed")
 
+    reference = parse_reference(body.get("input_reference"), width, height)
+    characters = parse_characters(body.get("characters"))
+
     client_ref = body.get("client_ref")
     if client_ref is not None and (
         not isinstance(client_ref, str) or not 1 <= len(client_ref) <= MAX_CLIENT_REF
@@ -152,6 +150,8 @@ def parse_create(body: Any) -> dict[str, Any]:
         "height": height,
         "seed": seed,
         "client_ref": client_ref,
+        "reference": reference,
+        "characters": characters,
     }
 
 

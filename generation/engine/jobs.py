@@ -41,6 +41,8 @@ class Job:
     seed: int
     client_ref: str | None
     path: str
+    reference: bytes | None = None  # an image to start from (decoded by the render)
+    characters: list[bytes] = field(default_factory=list)  # images shown as insets
     created_at: int = field(default_factory=lambda: int(time.time()))
     status: str = "queued"
     progress: int = 0
@@ -60,6 +62,8 @@ class Job:
             "size": f"{self.width}x{self.height}",
             "seed": self.seed,
             "client_ref": self.client_ref,
+            "input_reference": self.reference is not None,
+            "characters": len(self.characters),
             "created_at": self.created_at,
             "completed_at": self.completed_at,
             "error": dict(self.error) if self.error else None,
@@ -104,6 +108,8 @@ class JobRegistry:
         height: int,
         seed: int,
         client_ref: str | None,
+        reference: bytes | None = None,
+        characters: list[bytes] | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """Start a render; returns (job snapshot, created). Raises NoFreeSlot when full.
 
@@ -126,6 +132,8 @@ class JobRegistry:
                 seed=seed,
                 client_ref=client_ref,
                 path=os.path.join(output_dir, f"{job_id}.mp4"),
+                reference=reference,
+                characters=list(characters or []),
             )
             try:
                 self._pool.submit(self._run, job)
@@ -211,6 +219,8 @@ class JobRegistry:
                 width=job.width,
                 height=job.height,
                 path=job.path,
+                reference=job.reference,
+                characters=job.characters,
                 on_frame=on_frame,
                 should_stop=job.cancel.is_set,
             )

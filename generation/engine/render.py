@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import colorsys
 import hashlib
+import io
 import os
 from collections.abc import Callable
 from contextlib import suppress
@@ -18,6 +19,7 @@ import av
 import numpy as np
 
 TAU = np.float32(2 * np.pi)
+REFERENCE_FADE_SECONDS = 1.0  # a reference image is the first frame, then fades into the scene
 
 
 class RenderCancelled(Exception):
@@ -127,6 +129,69 @@ class _Scene:
         return out.reshape(h * 3 // 2, w)
 
 
+def _decode_image(content: bytes) -> av.VideoFrame:
+    try:
+        with av.open(io.BytesIO(content), format="image2pipe") as container:
+            return next(container.decode(video=0))
+    except (av.error.FFmpegError, StopIteration) as error:
+        raise ValueError(f"not a readable image: {error}") from error
+
+
+def image_size(content: bytes) -> tuple[int, int]:
+    """(width, height) of a PNG/JPEG/WebP image; ValueError if it is none of them."""
+    frame = _decode_image(content)
+    return frame.width, frame.height
+
+
+def reference_frame(content: bytes, width: int, height: int) -> np.ndarray:
+    """The image as a packed yuv420p array (height * 3 // 2, width), like _Scene.frame().
+
+    Converted with the BT.601 limited-range matrix the scene is drawn in (_yuv) and players
+    assume for yuv420p H.264: swscale's default RGB->YUV here does not round-trip."""
+    frame = _decode_image(content).reformat(width=width, height=height, format="rgb24")
+    rgb = frame.to_ndarray().astype(np.float32) / 255
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    y = 16 + 65.481 * r + 128.553 * g + 24.966 * b
+    u = 128 - 37.797 * r - 74.203 * g + 112.0 * b
+    v = 128 + 112.0 * r - 93.786 * g - 18.214 * b
+
+    def half(plane: np.ndarray) -> np.ndarray:
+        return plane.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3))
+
+    return np.concatenate([y.ravel(), half(u).ravel(), half(v).ravel()]).reshape(
+        height * 3 // 2, width
+    )
+
+
+class _Insets:
+    """Character images, each a quarter of the frame wide, side by side along the top."""
+
+    def __init__(self, images: list[bytes], width: int, height: int) -> None:
+        self.width, self.height = width, height
+        self.w, self.h = width // 4 // 2 * 2, height // 4 // 2 * 2
+        self.margin = max(2, min(width, height) // 50 // 2 * 2)
+        fitting = max((width - self.margin) // (self.w + self.margin), 0)
+        self.images = [
+            reference_frame(image, self.w, self.h).astype(np.uint8) for image in images[:fitting]
+        ]
+
+    def paint(self, frame: np.ndarray) -> None:
+        """Paste into a packed yuv420p array (height * 3 // 2, width), in place."""
+        w, h, width, height = self.w, self.h, self.width, self.height
+        flat = frame.reshape(-1)
+        quarter = (height // 2) * (width // 2)
+        u_plane = flat[width * height : width * height + quarter].reshape(height // 2, width // 2)
+        v_plane = flat[width * height + quarter :].reshape(height // 2, width // 2)
+        for index, image in enumerate(self.images):
+            top, left = self.margin, self.margin + index * (w + self.margin)
+            source = image.reshape(-1)
+            q = (h // 2) * (w // 2)
+            frame[top : top + h, left : left + w] = source[: w * h].reshape(h, w)
+            rows, cols = slice(top // 2, (top + h) // 2), slice(left // 2, (left + w) // 2)
+            u_plane[rows, cols] = source[w * h : w * h + q].reshape(h // 2, w // 2)
+            v_plane[rows, cols] = source[w * h + q :].reshape(h // 2, w // 2)
+
+
 def render_video(
     *,
     prompt: str,
@@ -138,8 +203,15 @@ def render_video(
     fps: int = 24,
     on_frame: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    reference: bytes | None = None,
+    characters: list[bytes] | None = None,
 ) -> None:
     """Encode seconds*fps frames to an MP4 at `path`.
+
+    With a `reference` image (PNG/JPEG/WebP of the clip's size) the first frame is that image
+    and the scene fades in over REFERENCE_FADE_SECONDS: a conditioning frame, as an extension
+    continues from the last frame of the clip it extends. Each of `characters` (images of any
+    size) appears as an inset a quarter of the frame wide along the top edge, in every frame.
 
     Writes to `path + ".part"` and renames at the end, so `path` only ever holds a
     complete file. On RenderCancelled (or any error) the partial file is removed.
@@ -150,6 +222,9 @@ def render_video(
         raise ValueError("yuv420p needs positive, even width and height")
     total = seconds * fps
     scene = _Scene(prompt, seed, width, height)
+    start = reference_frame(reference, width, height) if reference is not None else None
+    fade_frames = max(int(REFERENCE_FADE_SECONDS * fps), 1)
+    insets = _Insets(characters or [], width, height)
     partial = path + ".part"
     try:
         # faststart moves the index to the front so players can start while downloading.
@@ -159,7 +234,12 @@ def render_video(
             for index in range(total):
                 if should_stop is not None and should_stop():
                     raise RenderCancelled(f"render cancelled at frame {index}/{total}")
-                frame = av.VideoFrame.from_ndarray(scene.frame(index / fps), format="yuv420p")
+                pixels = scene.frame(index / fps)
+                if start is not None and index < fade_frames:
+                    mix = index / fade_frames
+                    pixels = np.rint(start + mix * (pixels - start)).astype(np.uint8)
+                insets.paint(pixels)
+                frame = av.VideoFrame.from_ndarray(pixels, format="yuv420p")
                 frame.pts = index
                 out.mux(stream.encode(frame))
                 if on_frame is not None:

@@ -178,6 +178,17 @@ def load_signing_material(settings) -> SigningMaterial:
 
 
 @dataclass(frozen=True)
+class Ingredient:
+    """A file the video was made from: the video remixed, edited or extended (`parentOf`), or
+    an image or character clip the engine started from (`inputTo`)."""
+
+    title: str
+    relationship: str
+    format: str  # MIME type
+    path: Path
+
+
+@dataclass(frozen=True)
 class ManifestFacts:
     """What a rendition's manifest states about it."""
 
@@ -187,6 +198,8 @@ class ManifestFacts:
     rendition_kind: str
     forensic_id: int
     approval: dict | None = None  # {"share_request_id", "approved_by", "approved_at"}
+    derived_from: dict | None = None  # {"kind": "remix" | "edit" | "extension", "video_id"}
+    ingredients: tuple[Ingredient, ...] = ()
 
 
 def manifest_definition(facts: ManifestFacts) -> dict:
@@ -199,6 +212,8 @@ def manifest_definition(facts: ManifestFacts) -> dict:
     }
     if facts.approval is not None:
         provenance["approval"] = facts.approval
+    if facts.derived_from is not None:
+        provenance["derived_from"] = facts.derived_from
     return {
         "claim_generator_info": [{"name": CLAIM_GENERATOR, "version": CLAIM_GENERATOR_VERSION}],
         "title": f"{facts.generation_public_id} ({facts.rendition_kind})",
@@ -252,6 +267,10 @@ def sign_video(*, source: Path, destination: Path, facts: ManifestFacts, materia
             open(source, "rb") as src,
             open(destination, "w+b") as dst,
         ):
+            for ingredient in facts.ingredients:
+                definition = {"title": ingredient.title, "relationship": ingredient.relationship}
+                with open(ingredient.path, "rb") as stream:
+                    builder.add_ingredient(definition, ingredient.format, stream)
             store = builder.sign(signer, "video/mp4", src, dst)
         # The label from the manifest store sign() returns (a few kB): reading it back from
         # the signed file would hash the whole video again.
@@ -296,5 +315,9 @@ def read_manifest(path, *, trust_anchors_pem: bytes | None = None) -> dict | Non
         "claim_generator_version": generator[0].get("version"),
         "provenance": assertions.get(PROVENANCE_LABEL),
         "actions": (actions or {}).get("actions", []),
+        "ingredients": [
+            {"title": item.get("title"), "relationship": item.get("relationship")}
+            for item in manifest.get("ingredients") or []
+        ],
         "signature_issuer": (manifest.get("signature_info") or {}).get("issuer"),
     }

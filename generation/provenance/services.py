@@ -24,7 +24,7 @@ from accessprogram.audit.services import record
 from ..models import Generation, Rendition, new_rendition_key
 from ..signals import preview_ready
 from ..storage import VideoFacts, describe_video
-from . import credentials
+from . import credentials, ingredients
 from .forensic import PAYLOAD_BITS
 
 logger = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def retry_rendition(*, rendition: Rendition, actor=None) -> bool:
 # --- Building (called by the Celery task) --------------------------------------------------
 
 
-def _manifest_facts(rendition: Rendition) -> credentials.ManifestFacts:
+def _manifest_facts(rendition: Rendition, *, work: Path) -> credentials.ManifestFacts:
     generation = rendition.generation
     approval = None
     if rendition.kind == Rendition.Kind.PUBLISHED:
@@ -144,6 +144,8 @@ def _manifest_facts(rendition: Rendition) -> credentials.ManifestFacts:
         rendition_kind=rendition.kind,
         forensic_id=rendition.forensic_id,
         approval=approval,
+        derived_from=ingredients.derivation(generation),
+        ingredients=ingredients.collect(generation, work=work),
     )
 
 
@@ -153,7 +155,7 @@ def build_rendition(*, rendition_id: int) -> Rendition | None:
     from .visible import VisibleMark
 
     rendition = (
-        Rendition.objects.select_related("generation__program", "approved_by")
+        Rendition.objects.select_related("generation__program", "generation__source", "approved_by")
         .filter(pk=rendition_id)
         .first()
     )
@@ -186,11 +188,13 @@ def build_rendition(*, rendition_id: int) -> Rendition | None:
             mark=mark,
             on_frame=_progress_recorder(rendition.pk),
         )
+        # A preview's thumbnail and spritesheet are cut from the same marked frames.
+        extra = _store_posters(rendition, marked=marked, mark=mark, work=Path(work))
         try:
             label = credentials.sign_video(
                 source=marked,
                 destination=signed,
-                facts=_manifest_facts(rendition),
+                facts=_manifest_facts(rendition, work=Path(work)),
                 material=material,
             )
         except credentials.CredentialsUnavailable as error:  # a bad certificate stays bad
@@ -199,7 +203,25 @@ def build_rendition(*, rendition_id: int) -> Rendition | None:
         with open(signed, "rb") as handle:
             facts = describe_video(handle)  # what is stored, probed and hashed as it is
             key = default_storage.save(key, File(handle, name=key))
-    return _mark_ready(rendition, key=key, label=label, facts=facts)
+    return _mark_ready(rendition, key=key, label=label, facts=facts, extra=extra)
+
+
+def _store_posters(rendition: Rendition, *, marked: Path, mark, work: Path) -> dict:
+    """Store a preview's thumbnail and spritesheet; the columns to set with it ({} otherwise)."""
+    from .posters import make_posters
+
+    if rendition.kind != Rendition.Kind.PREVIEW:
+        return {}
+    posters = make_posters(video=marked, directory=work, mark=mark)
+    keys = {}
+    for name, path in (
+        ("thumbnail_key", posters.thumbnail),
+        ("spritesheet_key", posters.spritesheet),
+    ):
+        key = new_rendition_key(rendition.generation.program_id).removesuffix(".mp4") + ".jpg"
+        with open(path, "rb") as handle:
+            keys[name] = default_storage.save(key, File(handle, name=key))
+    return {**keys, "spritesheet_layout": posters.layout.as_dict()}
 
 
 # Marking the frames is most of a build; signing and storing the rest (about a tenth).
@@ -224,7 +246,7 @@ def _progress_recorder(rendition_id: int):
 
 
 def _mark_ready(
-    rendition: Rendition, *, key: str, label: str, facts: VideoFacts
+    rendition: Rendition, *, key: str, label: str, facts: VideoFacts, extra: dict
 ) -> Rendition | None:
     with transaction.atomic():
         flipped = Rendition.objects.filter(pk=rendition.pk, status=Rendition.Status.PENDING).update(
@@ -235,9 +257,12 @@ def _mark_ready(
             error="",
             ready_at=timezone.now(),
             progress=100,
+            **extra,
         )
-        if not flipped:  # another attempt finished first: keep its file, drop ours
-            transaction.on_commit(partial(_delete_file, key))
+        if not flipped:  # another attempt finished first: keep its files, drop ours
+            for stored in (key, extra.get("thumbnail_key"), extra.get("spritesheet_key")):
+                if stored:
+                    transaction.on_commit(partial(_delete_file, stored))
             return None
         rendition.refresh_from_db()
         record(

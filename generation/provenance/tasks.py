@@ -24,6 +24,7 @@ def build_rendition(self, rendition_id: int) -> None:
     try:
         services.build_rendition(rendition_id=rendition_id)
     except services.RenditionImpossible as error:
+        logger.warning("rendition %s cannot be built: %s", rendition_id, error)
         services.mark_failed(rendition_id=rendition_id, error=str(error))
     except Exception as error:
         if self.request.retries >= self.max_retries:

@@ -186,5 +186,6 @@ def test_a_variant_we_do_not_have_is_a_bad_request_error(client, tester):
         tester=tester.user, program=tester.program, status=Generation.Status.COMPLETED
     )
     with pytest.raises(openai.BadRequestError) as raised:
-        client.videos.download_content(video.public_id, variant="thumbnail")
+        client.videos.download_content(video.public_id, variant="poster")
     assert raised.value.param == "variant"
+    assert "'video', 'thumbnail', 'spritesheet'" in raised.value.body["message"]

@@ -16,6 +16,8 @@ import re
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
@@ -85,6 +87,7 @@ STAFF_ROUTE_ROLES = {
 }
 OWNER_ROUTES = {
     "videos/<str:public_id>/media",
+    "videos/<str:public_id>/reference",
     "feedback/bugs/<int:bug_id>/attachments/<int:attachment_id>",
     "earnings/statements/<int:period_id>/csv",
 }
@@ -145,6 +148,10 @@ def world(program, tester, media_root, settings):
         "other_tester": token_for(Membership.objects.get(user=people["other_tester"])),
     }
     generation = finished_output(tester=tester.user, program=program)
+    # The image it started from (input_reference): its owner's alone, like the preview.
+    generation.reference_key = default_storage.save("references/start.png", ContentFile(PNG))
+    generation.reference_type = "image/png"
+    generation.save(update_fields=["reference_key", "reference_type"])
     share_request = ask(generation, tester.user)
     approve(share_request, people["reviewer"])
     make_published_ready(share_request)
@@ -181,6 +188,7 @@ def world(program, tester, media_root, settings):
     slug = program.slug
     paths = {
         "videos/<str:public_id>/media": f"/videos/{generation.public_id}/media",
+        "videos/<str:public_id>/reference": f"/videos/{generation.public_id}/reference",
         "videos/<str:public_id>/review-media": f"/videos/{generation.public_id}/review-media",
         SHARE_VIDEO: f"/s/{link.token}/video",
         API_CONTENT: f"/v1/videos/{generation.public_id}/content",
@@ -242,7 +250,7 @@ def _check(response, route: str, role: str) -> None:
             assert body == PREVIEW, route
         elif route == SHARE_VIDEO:
             assert body == PUBLISHED, route
-        elif "attachments" in route:
+        elif "attachments" in route or route.endswith("/reference"):
             assert body == PNG, route
         else:
             assert response["Content-Type"].startswith("text/csv"), route
