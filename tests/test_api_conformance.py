@@ -41,6 +41,12 @@ def test_schemathesis_finds_no_failures(live_api, tmp_path):
             f"{live_api.url}/api/schema/",
             "--checks",
             "all",
+            # ST302 judges links the stateful phase infers from a created video to every
+            # operation taking its id, GET .../feedback included, whose 404 ("not rated yet") is
+            # documented; no per-operation setting reaches that phase. Create -> retrieve is
+            # covered by the SDK tests.
+            "--exclude-checks",
+            "ensure_resource_availability",
             "--header",
             f"Authorization: Bearer {token}",
             "--max-examples",

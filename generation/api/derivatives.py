@@ -50,7 +50,7 @@ class DerivedVideoView(TesterApiView):
     token_scopes = {"POST": Scope.VIDEOS_WRITE}
 
     def valid_input(self, serializer_class, request) -> dict:
-        fields = request_fields(request.data)
+        fields = request_fields(request.data, objects=("video",))
         if isinstance(fields.get("video"), UploadedFile):
             raise InvalidParameter(UPLOAD_REFUSED, param="video")
         data = serializer_class(data=fields)
@@ -68,10 +68,16 @@ class DerivedVideoView(TesterApiView):
 ERRORS = documented_errors(400, 401, 403, 404, 409, 429)
 
 
+def json_or_multipart(serializer_class) -> dict:
+    """The SDK sends these as multipart forms, other clients JSON: no urlencoded forms (a nested
+    object has no standard form there)."""
+    return {"application/json": serializer_class, "multipart/form-data": serializer_class}
+
+
 class VideoRemixView(DerivedVideoView):
     @extend_schema(
         operation_id="videos_remix",
-        request=RemixInput,
+        request=json_or_multipart(RemixInput),
         responses={200: VideoOutput, **ERRORS},
         description="A new video with the source's structure under a new prompt; "
         "`remixed_from_video_id` names the source.",
@@ -84,7 +90,7 @@ class VideoRemixView(DerivedVideoView):
 class VideoEditsView(DerivedVideoView):
     @extend_schema(
         operation_id="videos_edit",
-        request=EditInput,
+        request=json_or_multipart(EditInput),
         responses={200: VideoOutput, **ERRORS},
         description="A new video: the source redone as the prompt says, from its first frame.",
     )
@@ -97,7 +103,7 @@ class VideoEditsView(DerivedVideoView):
 class VideoExtensionsView(DerivedVideoView):
     @extend_schema(
         operation_id="videos_extend",
-        request=ExtendInput,
+        request=json_or_multipart(ExtendInput),
         responses={200: VideoOutput, **ERRORS},
         description="A new segment continuing from the source's last frame, stitched onto it.",
     )

@@ -2,6 +2,7 @@
 request fields of the generation requests, rebuilt from the SDK's multipart forms."""
 
 import contextlib
+import json
 import re
 
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -46,11 +47,14 @@ def as_api_errors():
 FORM_OBJECT_KEY = re.compile(r"([A-Za-z_]\w*)\[([A-Za-z_]\w*)\]")
 
 
-def request_fields(data) -> dict:
+def request_fields(data, *, objects: tuple[str, ...] = ()) -> dict:
     """The request's fields with objects rebuilt: the SDK sends create, edit and extend as
-    multipart forms, an object such as `video={"id": ...}` as the field `video[id]`. JSON
-    bodies pass through as they are."""
+    multipart forms, an object such as `video={"id": ...}` as the field `video[id]`; OpenAPI's
+    multipart encoding sends it as one JSON part instead (`objects` names the fields where
+    that is read). JSON bodies pass through as they are; a body that is not an object is a 400."""
     if not hasattr(data, "getlist"):
+        if not isinstance(data, dict):
+            raise InvalidParameter("The request body must be a JSON object.")
         return dict(data)
     fields: dict = {}
     for key in data:
@@ -59,6 +63,17 @@ def request_fields(data) -> dict:
             parent = fields.setdefault(match[1], {})
             if isinstance(parent, dict):
                 parent[match[2]] = data.get(key)
+        elif key in objects and isinstance(data.get(key), str):
+            fields[key] = _json_object(data.get(key))
         else:
             fields[key] = data.get(key)
     return fields
+
+
+def _json_object(text: str):
+    """A JSON object part as a dict; anything else as given (the serializer refuses it)."""
+    with contextlib.suppress(ValueError):
+        value = json.loads(text)
+        if isinstance(value, dict):
+            return value
+    return text

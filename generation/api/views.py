@@ -85,7 +85,9 @@ class VideoListCreateView(TesterApiView):
         responses={200: serializers.VideoOutput, **documented_errors(400, 401, 403, 429)},
     )
     def post(self, request):
-        data = serializers.VideoCreateInput(data=request_fields(request.data))
+        data = serializers.VideoCreateInput(
+            data=request_fields(request.data, objects=("input_reference",))
+        )
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         with as_api_errors():
