@@ -6,6 +6,9 @@ from accessprogram.access.services import issue_token
 from accessprogram.programs.models import Membership, Program
 from generation.models import Generation
 
+# Every factory-made user signs in with this password.
+PASSWORD = "correct-horse-battery"
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -15,7 +18,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
-    password = factory.django.Password("correct-horse-battery")
+    password = factory.django.Password(PASSWORD)
 
     @factory.post_generation
     def verified_email(user, create, extracted, **kwargs):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
+from staff_sign_in import landed
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -67,11 +68,14 @@ def sign_in(page, live_server):
     """Sign in through the real login form; returns once the page the user lands on (a tester's
     portal home by default) has loaded."""
 
-    def sign_in(user, password: str = FACTORY_PASSWORD, lands_on: str = "/"):
+    def sign_in(user, password: str = FACTORY_PASSWORD, lands_on: str | None = None):
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_login", user.username)
         page.fill("#id_password", password)
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{live_server.url}{lands_on}")
+        if lands_on is None:  # wherever the user's role lands them
+            page.wait_for_url(landed)
+        else:
+            page.wait_for_url(f"{live_server.url}{lands_on}")
 
     return sign_in

@@ -2,13 +2,10 @@
 sees the banner, reads the notice and appeals; the manager (with a second factor) lifts the
 block from the console's appeal queue; the tester sees the decision and works again."""
 
-import re
-import time
-
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import expect
+from staff_sign_in import TOTP_SECRET, sign_in_with_totp
 
 from accessprogram.access.models import AccessBlock, BlockAppeal
 from accessprogram.access.revocation import block_access
@@ -16,22 +13,6 @@ from accessprogram.programs.models import Membership
 from factories import MembershipFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-FACTORY_PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
-TOTP_SECRET = "JBSWY3DPEHPK3PXP"
-
-
-def sign_in_with_totp(page, base_url, user):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_login", user.username)
-    page.fill("#id_password", FACTORY_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
-    if time.time() % 30 > 25:  # a code about to expire could reach the server too late
-        time.sleep(30 - time.time() % 30 + 0.5)
-    page.fill("#id_code", format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30)))
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(f"{base_url}/")
 
 
 def test_a_tester_sees_the_notice_appeals_and_sees_the_decision(

@@ -3,7 +3,6 @@ TOTP) close the period and download the payout file, the tester opens the statem
 
 import datetime
 import re
-import time
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -11,9 +10,9 @@ from unittest import mock
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.utils import timezone
 from playwright.sync_api import expect
+from staff_sign_in import TOTP_SECRET, sign_in_with_totp
 
 from accessprogram.compensation.models import LedgerEntry, Payout, PayoutPeriod
 from accessprogram.compensation.services import (
@@ -26,9 +25,6 @@ from factories import MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-FACTORY_PASSWORD = "correct-horse-battery"
-TOTP_SECRET = "JBSWY3DPEHPK3PXP"
-
 
 @contextmanager
 def ledger_written_at(moment):
@@ -39,17 +35,6 @@ def ledger_written_at(moment):
         mock.patch.object(field, "_get_default", lambda: moment),
     ):
         yield
-
-
-def sign_in_with_totp(page, base_url, user):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_login", user.username)
-    page.fill("#id_password", FACTORY_PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
-    page.fill("#id_code", format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30)))
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_url(lambda url: "/accounts/" not in url)  # the landing page of their role
 
 
 def test_a_tester_is_paid_and_reads_the_statement(

@@ -4,16 +4,15 @@ sees the new status, is paid once and finds both awards on the earnings page."""
 
 import datetime
 import re
-import time
 from decimal import Decimal
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from playwright.sync_api import expect
+from staff_sign_in import TOTP_SECRET, sign_in_with_totp
 
 from accessprogram.compensation.models import LedgerEntry
 from accessprogram.compensation.services import publish_rate_card
@@ -25,8 +24,6 @@ from generation.models import Asset, Generation
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-FACTORY_PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
-TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
 VIDEO_BYTES = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 16
 
@@ -76,19 +73,6 @@ def setup(program, tester, media_root):
         status=Generation.Status.COMPLETED, progress=100, completed_at=now
     )
     return {"manager": manager, "form": form, "video": video}
-
-
-def sign_in_with_totp(page, base_url, user):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_login", user.username)
-    page.fill("#id_password", FACTORY_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
-    if time.time() % 30 > 25:  # a code about to expire could reach the server too late
-        time.sleep(30 - time.time() % 30 + 0.5)
-    page.fill("#id_code", format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30)))
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/accounts/" not in url)  # the landing page of their role
 
 
 def test_answer_rate_report_and_see_the_bug_confirmed(

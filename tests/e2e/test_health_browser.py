@@ -2,23 +2,17 @@
 factor, sees the seeded figures and the trend charts drawn, watches the queue refresh by itself,
 and at phone width nothing overflows the viewport."""
 
-import re
-import time
-
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.utils import timezone
 from health_seed import seed_program
 from playwright.sync_api import expect
+from staff_sign_in import TOTP_SECRET, sign_in_with_totp
 
 from accessprogram.console.health import views as health_views
 from factories import GenerationFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-FACTORY_PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
-TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 
 
 @pytest.fixture
@@ -31,19 +25,6 @@ def seeded(program, settings, monkeypatch):
         user=data.manager.user, type=Authenticator.Type.TOTP, data={"secret": TOTP_SECRET}
     )
     return data
-
-
-def sign_in_with_totp(page, base_url, user):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_login", user.username)
-    page.fill("#id_password", FACTORY_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
-    if time.time() % 30 > 25:  # a code about to expire could reach the server too late
-        time.sleep(30 - time.time() % 30 + 0.5)
-    page.fill("#id_code", format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30)))
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(rf"^{re.escape(base_url)}/"))
 
 
 def figure(page, name):
