@@ -1,6 +1,7 @@
 """The health pages through HTTP: who may see them, what they show, the live fragment, and a
 query count that stays the same however many testers and generations a program has."""
 
+import datetime
 import itertools
 
 import pytest
@@ -193,3 +194,18 @@ def test_query_count_does_not_grow_with_testers_and_generations(
     grow(seeded.program, 45)
     with django_assert_max_num_queries(len(small)):
         assert client.get(url).status_code == 200
+
+
+def test_the_console_home_says_why_and_since_when_a_program_is_paused(client, program):
+    from accessprogram.access.revocation import kill_switch
+
+    manager = MembershipFactory(program=program, role=Membership.Role.PROGRAM_MANAGER).user
+    back = timezone.now() + datetime.timedelta(hours=3)
+    kill_switch(
+        program=program, reason="Leaked key on a stream", actor=manager, expected_back_at=back
+    )
+    signed_in(manager, client=client)
+    page = client.get(reverse("console:dashboard")).content.decode()
+    assert 'data-testid="home-paused"' in page
+    assert "Leaked key on a stream." in page
+    assert "Expected back" in page

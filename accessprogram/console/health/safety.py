@@ -17,6 +17,7 @@ class Safety:
     open_reports: int
     blocks: dict[str, int] = field(default_factory=dict)  # level -> blocks in force
     paused: bool = False  # the kill switch (a program-level block) is in force
+    pause: dict | None = None  # its reason, start and expected end, for the banner
     alerts_trend: Series | None = None
     reports_trend: Series | None = None
 
@@ -32,8 +33,8 @@ class Safety:
 
 
 def safety(*, program_ids, window: Window, open_items: dict) -> dict[int, Safety]:
-    """Three GROUP BY queries: blocks in force by level, and the alerts and reports of each
-    day; `open_items` is counters.open_counts of the same programs."""
+    """Three GROUP BY queries (blocks in force by level, the alerts and reports of each day) and
+    one for the kill switches in force; `open_items` is counters.open_counts of the programs."""
     blocks: dict[int, dict[str, int]] = {}
     for program_id, level, n in (
         blocks_in_force(now=window.now)
@@ -44,6 +45,13 @@ def safety(*, program_ids, window: Window, open_items: dict) -> dict[int, Safety
         .values_list("program_id", "level", "n")
     ):
         blocks.setdefault(program_id, {})[level] = n
+    pauses = {
+        row["program_id"]: row
+        for row in blocks_in_force(now=window.now)
+        .filter(program_id__in=program_ids, level=AccessBlock.Level.PROGRAM)
+        .order_by("created_at")
+        .values("program_id", "reason", "created_at", "expected_back_at")
+    }
     alerts = LeakAlert.objects.filter(program_id__in=program_ids)
     reports = LeakReport.objects.filter(program_id__in=program_ids)
     alerted = daily(alerts, field="detected_at", window=window, n=Count("id"))
@@ -54,6 +62,7 @@ def safety(*, program_ids, window: Window, open_items: dict) -> dict[int, Safety
             open_reports=open_items[pk]["open_reports"],
             blocks=blocks.get(pk, {}),
             paused=bool(blocks.get(pk, {}).get(AccessBlock.Level.PROGRAM)),
+            pause=pauses.get(pk),
             alerts_trend=series(alerted, pk, "n", window=window, label="Leak alerts"),
             reports_trend=series(reported, pk, "n", window=window, label="Leak reports"),
         )
