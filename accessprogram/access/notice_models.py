@@ -30,6 +30,8 @@ class BlockNotice(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)  # a retried task mails nobody twice
+    # When the block was lifted, the tester was told so (an appeal's decision tells them itself).
+    lift_emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -14,7 +14,7 @@ from accessprogram.programs.models import Cohort, Membership, Program
 from .blocks import blocks_on, reached_user_ids
 from .models import AccessBlock, ApiToken
 from .signals import access_block_committed, access_blocked
-from .tasks import end_sessions_for_block, write_block_notices
+from .tasks import end_sessions_for_block, tell_block_lifted, write_block_notices
 
 Level = AccessBlock.Level
 Kind = AccessBlock.Kind
@@ -150,6 +150,7 @@ def lift_block(*, block: AccessBlock, actor=None) -> bool:
             level=block.level,
             link_queue=SAFETY_QUEUE,
         )
+        transaction.on_commit(partial(tell_block_lifted.delay, block.pk))
     return bool(lifted)
 
 

@@ -27,3 +27,12 @@ def write_block_notices(block_id: int) -> int:
     written = block_notices.write_notices(block=block)
     notice_emails.mail_notices(block=block)
     return written
+
+
+@shared_task(name="access.tell_block_lifted", acks_late=True, ignore_result=True)
+def tell_block_lifted(block_id: int) -> int:
+    """Email the testers a lifted block had reached. Idempotent."""
+    block = AccessBlock.objects.select_related("program").filter(pk=block_id).first()
+    if block is None or block.lifted_at is None:
+        return 0
+    return notice_emails.mail_lifted(block=block)
